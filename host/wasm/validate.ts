@@ -120,7 +120,7 @@ export function validateModule(bytes: Uint8Array, opts: ValidateOptions = {}): M
 
   // 3. V8 compiles the module (validates code bodies, etc.).
   try {
-    new WebAssembly.Module(bytes);
+    new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
     fail(`${MSG.badBytecode}: ${e instanceof Error ? e.message : String(e)}`);
     return check;
