@@ -5,7 +5,7 @@
 //
 // Stages (all output is streamed live):
 //   1. build   `node scripts/build.mjs` (skipped with a message while the script does not exist)
-//   2. aspect  `asp --config as-pect.config.js -a test/sdk/as-pect.asconfig.json` (skipped if no spec exists);
+//   2. aspect  `asp --config as-pect.config.js` (compile settings: as-pect.asconfig.json) (skipped if no spec exists);
 //              counts come from asp's final `[Tests]: P / T` summary line (failed = T - P)
 //   3. node    `node --import tsx --test` over test/**/*.test.ts, examples/*/*.test.ts, filters/*/*.test.ts
 //              (globbed here: node 20 does not expand globs); the spec reporter writes to the terminal
@@ -114,7 +114,7 @@ async function stageAspect() {
   const asp = join(ROOT, "node_modules/@as-pect/cli/bin/asp.js");
   const r = await run(
     process.execPath,
-    [asp, "--config", "as-pect.config.js", "--as-config", "test/sdk/as-pect.asconfig.json", "--no-logo"],
+    [asp, "--config", "as-pect.config.js", "--no-logo"],
     colorEnv,
   );
   // asp 8.1.0 prints `[Tests]: <passed> / <total>` in its final summary (after every file ran).
