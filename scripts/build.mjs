@@ -7,6 +7,7 @@
 // test/fixtures/*/assembly/index.ts and bench/**/assembly/index.ts. Each is compiled from the repo
 // root with
 //   node_modules/.bin/asc <entry> --config asconfig.json --target release -o <dir>/build/<dirname>.wasm
+// (<dir>/asconfig.json instead of the project's when the module has one)
 // plus the flags of an optional <dir>/build.json:
 //   { "ascFlags": ["--runtime", "stub"],   extra asc flags (appended, so they override asconfig)
 //     "check": false,                        skip the Envoy load check (e.g. a deliberately bad fixture)
@@ -184,14 +185,18 @@ async function main() {
     const rel = relative(ROOT, t.out);
     if (!opts.force && existsSync(t.out)) {
       const outTime = statSync(t.out).mtimeMs;
-      if (outTime > Math.max(sharedNewest, newestMtime(t.dir, true), newestMtime(join(t.dir, 'build.json'), false))) {
+      if (outTime > Math.max(sharedNewest, newestMtime(t.dir, true), newestMtime(join(t.dir, 'build.json'), false), newestMtime(join(t.dir, 'asconfig.json'), false))) {
         console.log(`up to date  ${rel}`);
         return;
       }
     }
     mkdirSync(dirname(t.out), { recursive: true });
     const entry = relative(ROOT, join(t.dir, 'assembly', 'index.ts'));
-    const args = [entry, '--config', 'asconfig.json', '--target', 'release', '-o', rel, ...t.cfg.ascFlags];
+    // A module dir with its own asconfig.json (e.g. a raw ABI guest that does not use the SDK's abort
+    // handler) is built with that instead of the project's.
+    const own = join(t.dir, 'asconfig.json');
+    const config = existsSync(own) ? relative(ROOT, own) : 'asconfig.json';
+    const args = [entry, '--config', config, '--target', 'release', '-o', rel, ...t.cfg.ascFlags];
     const t0 = Date.now();
     const r = await run(ASC, args);
     if (r.code !== 0) {
