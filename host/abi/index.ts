@@ -1,0 +1,3 @@
+export * from './enums.ts';
+export * from './pairs.ts';
+export * from './properties.ts';

@@ -1,0 +1,521 @@
+// One HTTP stream through envoy.filters.http.wasm (§6.3–§6.9): context creation, callbacks,
+// actions, header-map availability windows, body buffering, pausing/resuming, local replies,
+// resets, on_log → on_done → on_delete, and failure-policy handling for a VM that trapped.
+import { dataAction, headersAction, trailersAction, type DataAction, type HeadersAction, type TrailersAction } from '../abi/enums.ts';
+import type { PropertyValue } from '../abi/properties.ts';
+import { HeaderMap } from './headers.ts';
+import type { RootCtx, StreamCtx } from './types.ts';
+import type { WasmVm } from './vm.ts';
+
+export type Direction = 'request' | 'response';
+/** What Envoy did with an event: the filter's action, or why the filter did not see it. */
+export type StreamAction = HeadersAction | DataAction | TrailersAction | 'NotDelivered' | 'Ignored';
+
+export interface LocalReply {
+  status: number;
+  body: string;
+  bodyBytes: Uint8Array;
+  /** Headers of the reply as Envoy builds them (after the filter's own on_response_headers). */
+  headers: Array<[string, string]>;
+  /** Extra headers the guest passed. */
+  extraHeaders: Array<[string, string]>;
+  details: string;
+  /** grpc_status argument if it was 0..16, else null. */
+  grpcStatus: number | null;
+  /** true for the 503 Envoy sends when the VM failed (fail closed). */
+  failClosed: boolean;
+}
+
+export interface StreamOptions {
+  properties?: Map<string, PropertyValue>;
+  protocol?: string;
+  connectionId?: number;
+}
+
+class Dir {
+  headers: HeaderMap | null = null;
+  headersAvail = false;
+  headersHeld = false;
+  stopIteration = false;
+  headersForwarded = false;
+  endStream = false;
+  pending: Uint8Array[] = [];
+  pendingEos = false;
+  pendingTrailers: HeaderMap | null = null;
+  buffered: Uint8Array | null = null;
+  bodyStopped = false;
+  current: Uint8Array | null = null;
+  inLastBody = false;
+  trailers: HeaderMap | null = null;
+  trailersAvail = false;
+  trailersHeld = false;
+  forwardedBody: Uint8Array[] = [];
+  trailersForwarded = false;
+  complete = false;
+  bytesReceived = 0;
+}
+
+const concat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+};
+
+const HTTP_TO_GRPC: Record<number, number> = { 400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14 };
+
+export class HttpStream {
+  readonly vm: WasmVm;
+  readonly root: RootCtx;
+  readonly id: number;
+  readonly ctx: StreamCtx;
+  readonly req = new Dir();
+  readonly res = new Dir();
+  readonly properties: Map<string, PropertyValue>;
+  readonly filterState = new Map<string, { value: Uint8Array }>();
+  readonly envoyFilterState = new Map<string, { value: Uint8Array; span: number }>();
+  readonly declaredProperties = new Map<string, { readonly: boolean; type: number; span: number }>();
+  readonly protocol: string;
+  readonly connectionId: number;
+  readonly startNs: bigint;
+  created = false;
+  finished = false;
+  /** FAIL_OPEN after a trap, or the filter was never inserted: callbacks are skipped. */
+  bypass = false;
+  localReply: LocalReply | null = null;
+  resetReason: string | null = null;
+  responseCode: number | null = null;
+  responseCodeDetails = '';
+  private stopNext = false;
+  private inLocalReply = false;
+  private logPhase = false;
+  /** Callback name → Envoy action, in order (diagnostics). */
+  readonly actions: Array<{ callback: string; raw: number | undefined; action: StreamAction }> = [];
+
+  constructor(vm: WasmVm, root: RootCtx, opts: StreamOptions = {}, bypass = false) {
+    this.vm = vm;
+    this.root = root;
+    this.id = bypass ? 0 : vm.allocContextId();
+    this.ctx = { kind: 'http', id: this.id, root, stream: this, deleted: false };
+    this.properties = opts.properties ?? new Map();
+    this.protocol = opts.protocol ?? 'HTTP/1.1';
+    this.connectionId = opts.connectionId ?? this.id;
+    this.startNs = vm.env.process.clock.nowNs();
+    this.bypass = bypass;
+  }
+
+  get done(): boolean { return this.finished || this.localReply !== null || this.resetReason !== null; }
+  private dir(d: Direction) { return d === 'request' ? this.req : this.res; }
+
+  // ------------------------------------------------------------------ calling the guest
+
+  private ensureCreated(): void {
+    if (this.created || this.bypass) return;
+    this.created = true;
+    this.vm.contexts.set(this.id, this.ctx);
+    this.call('proxy_on_context_create', [this.id, this.root.id]);
+  }
+
+  /** Call a callback of this stream; null when the VM is (or became) failed — policy applied. */
+  private call(name: string, args: number[]): number | undefined | null {
+    if (this.bypass) return 0;
+    const r = this.vm.callExport(name, this.id, args);
+    if (r.ok) return r.value;
+    this.onVmFailure();
+    return null;
+  }
+
+  private onVmFailure(): void {
+    if (this.root.info.failurePolicy === 'FAIL_OPEN') {
+      this.bypass = true;
+      return;
+    }
+    if (this.localReply || this.finished) return;
+    // cpp-host CHECK_FAIL: local reply 503, details wasm_fail_stream, grpc Unavailable; no more callbacks.
+    this.bypass = true;
+    this.localReply = {
+      status: 503, body: '', bodyBytes: new Uint8Array(0), headers: [[':status', '503']], extraHeaders: [],
+      details: 'wasm_fail_stream', grpcStatus: 14, failClosed: true,
+    };
+    this.responseCode = 503;
+    this.responseCodeDetails = 'wasm_fail_stream';
+    this.finished = true;
+    this.ctx.deleted = true;
+    this.vm.contexts.delete(this.id);
+  }
+
+  private record(callback: string, raw: number | undefined | null, action: StreamAction): StreamAction {
+    this.actions.push({ callback, raw: raw ?? undefined, action });
+    return action;
+  }
+
+  // ------------------------------------------------------------------ events from downstream/upstream
+
+  headers(d: Direction, h: HeaderMap, endStream: boolean): StreamAction {
+    if (this.done) return 'Ignored';
+    const s = this.dir(d);
+    if (d === 'response' && this.res.headersForwarded) return 'Ignored';
+    return this.vm.enter(() => {
+      this.ensureCreated();
+      if (this.localReply) return this.record('proxy_on_context_create', null, 'StopAllIterationAndWatermark');
+      s.headers = h;
+      s.headersAvail = true;
+      s.endStream = endStream;
+      const name = d === 'request' ? 'proxy_on_request_headers' : 'proxy_on_response_headers';
+      const args = this.vm.env.abi === '0.1.0' ? [this.id, h.size] : [this.id, h.size, endStream ? 1 : 0];
+      const raw = this.call(name, args);
+      if (raw === null) return this.record(name, raw, this.bypass && !this.localReply ? this.continueAfterFailOpen(d) : 'StopAllIterationAndWatermark');
+      const action = headersAction(raw ?? 0, this.root.info.allowOnHeadersStopIteration, this.stopNext);
+      if (action === 'Continue') {
+        this.releaseHeaders(s, d);
+        if (endStream) this.endDirection(d);
+      } else if (action === 'StopIteration') s.stopIteration = true;
+      else s.headersHeld = true;
+      return this.record(name, raw, action);
+    });
+  }
+
+  data(d: Direction, chunk: Uint8Array, endStream: boolean): StreamAction {
+    if (this.done) return 'Ignored';
+    const s = this.dir(d);
+    if (s.complete || s.endStream && !s.headersHeld && !s.stopIteration && s.bodyStopped) return 'Ignored';
+    s.bytesReceived += chunk.length;
+    if (endStream) s.endStream = true;
+    if (this.bypass) {
+      s.forwardedBody.push(chunk);
+      if (endStream) this.endDirection(d);
+      return 'Continue';
+    }
+    if (s.headersHeld || s.trailersHeld) {
+      s.pending.push(chunk);
+      if (endStream) s.pendingEos = true;
+      return 'NotDelivered';
+    }
+    return this.vm.enter(() => this.deliverBody(d, chunk, endStream));
+  }
+
+  trailers(d: Direction, t: HeaderMap): StreamAction {
+    if (this.done) return 'Ignored';
+    const s = this.dir(d);
+    s.endStream = true;
+    if (this.bypass) {
+      s.trailers = t;
+      this.endDirection(d);
+      return 'Continue';
+    }
+    if (s.headersHeld) {
+      s.pendingTrailers = t;
+      return 'NotDelivered';
+    }
+    return this.vm.enter(() => this.deliverTrailers(d, t));
+  }
+
+  private deliverBody(d: Direction, chunk: Uint8Array, eos: boolean): StreamAction {
+    const s = this.dir(d);
+    const buf = s.buffered ? concat([s.buffered, chunk]) : chunk;
+    s.current = buf;
+    s.inLastBody = eos;
+    const name = d === 'request' ? 'proxy_on_request_body' : 'proxy_on_response_body';
+    const raw = this.call(name, [this.id, buf.length, eos ? 1 : 0]);
+    const cur = s.current;
+    s.current = null;
+    s.inLastBody = false;
+    if (raw === null) {
+      if (this.bypass && !this.localReply) { s.buffered = null; s.forwardedBody.push(cur); if (eos) this.endDirection(d); return this.record(name, raw, 'Continue'); }
+      return this.record(name, raw, 'StopIterationNoBuffer');
+    }
+    const action = dataAction(raw ?? 0, this.stopNext);
+    if (action === 'Continue') {
+      if (s.stopIteration || s.headersAvail) this.releaseHeaders(s, d);
+      s.buffered = null;
+      s.bodyStopped = false;
+      s.forwardedBody.push(cur);
+      if (eos) {
+        if (s.trailers) { s.trailersForwarded = true; s.trailersAvail = false; }
+        this.endDirection(d);
+      }
+    } else if (action === 'StopIterationNoBuffer') {
+      s.buffered = null;
+      s.bodyStopped = true;
+    } else {
+      s.buffered = cur;
+      if (eos) s.bodyStopped = true;
+    }
+    return this.record(name, raw, action);
+  }
+
+  private deliverTrailers(d: Direction, t: HeaderMap): StreamAction {
+    const s = this.dir(d);
+    s.trailers = t;
+    s.trailersAvail = true;
+    const name = d === 'request' ? 'proxy_on_request_trailers' : 'proxy_on_response_trailers';
+    const raw = this.call(name, [this.id, t.size]);
+    if (raw === null) {
+      if (this.bypass && !this.localReply) { this.flushBuffered(s); s.trailersForwarded = true; this.endDirection(d); return this.record(name, raw, 'Continue'); }
+      return this.record(name, raw, 'StopIteration');
+    }
+    const action = trailersAction(raw ?? 0, this.stopNext);
+    if (action === 'Continue') {
+      s.trailersAvail = false;
+      if (s.stopIteration || s.headersAvail) this.releaseHeaders(s, d);
+      this.flushBuffered(s);
+      s.trailersForwarded = true;
+      this.endDirection(d);
+    } else s.trailersHeld = true;
+    return this.record(name, raw, action);
+  }
+
+  private continueAfterFailOpen(d: Direction): StreamAction {
+    const s = this.dir(d);
+    this.releaseHeaders(s, d);
+    if (s.endStream) this.endDirection(d);
+    return 'Continue';
+  }
+
+  private releaseHeaders(s: Dir, _d: Direction): void {
+    s.headersAvail = false;
+    s.headersHeld = false;
+    s.stopIteration = false;
+    s.headersForwarded = true;
+    if (s === this.res && this.responseCode === null) {
+      const st = Number(s.headers?.get(':status'));
+      if (Number.isFinite(st)) this.responseCode = st;
+    }
+  }
+  private flushBuffered(s: Dir): void {
+    if (s.buffered) s.forwardedBody.push(s.buffered);
+    s.buffered = null;
+    s.bodyStopped = false;
+  }
+  private endDirection(d: Direction): void {
+    const s = this.dir(d);
+    s.complete = true;
+    if (d === 'response' && this.inLocalReply === false && this.localReply) this.finish();
+  }
+
+  // ------------------------------------------------------------------ hostcall-driven actions (run after the VM call)
+
+  /** proxy_continue_stream (deferred). */
+  continueStream(d: Direction): void {
+    if (this.finished || this.localReply || this.resetReason || this.bypass) return;
+    const s = this.dir(d);
+    this.vm.enter(() => {
+      if (s.headersHeld) {
+        this.releaseHeaders(s, d);
+        const hadPending = s.pending.length > 0 || s.pendingEos;
+        const body = concat(s.pending);
+        s.pending = [];
+        const trailers = s.pendingTrailers;
+        s.pendingTrailers = null;
+        if (hadPending) this.deliverBody(d, body, s.pendingEos && !trailers);
+        if (trailers && !this.done) this.deliverTrailers(d, trailers);
+        else if (!hadPending && !trailers && s.endStream) this.endDirection(d);
+        return;
+      }
+      if (s.stopIteration) this.releaseHeaders(s, d);
+      if (s.trailersHeld) {
+        s.trailersHeld = false;
+        s.trailersAvail = false;
+        this.flushBuffered(s);
+        s.trailersForwarded = true;
+        this.endDirection(d);
+        return;
+      }
+      if (s.bodyStopped || s.buffered) {
+        this.flushBuffered(s);
+        if (s.endStream && !s.trailers) this.endDirection(d);
+      }
+      s.headersAvail = false;
+    });
+  }
+
+  /** proxy_send_local_response: forces Stop now, sends after the VM call. */
+  queueLocalReply(r: { status: number; details: string; body: Uint8Array; headers: HeaderMap; grpcStatus: number }): void {
+    this.stopNext = true;
+    this.vm.defer(() => this.sendLocalReply(r));
+  }
+
+  private isGrpcRequest(): boolean {
+    return (this.req.headers?.get('content-type') ?? '').startsWith('application/grpc');
+  }
+
+  private sendLocalReply(r: { status: number; details: string; body: Uint8Array; headers: HeaderMap; grpcStatus: number }): void {
+    this.stopNext = false;
+    if (this.finished || this.resetReason) return;
+    if (this.inLocalReply || this.localReply) {
+      this.resetStream('local_reply_during_local_reply'); // [inferred]
+      return;
+    }
+    const details = r.details.replace(/ /g, '_');
+    const grpcStatus = r.grpcStatus >= 0 && r.grpcStatus <= 16 ? r.grpcStatus : null;
+    if (this.res.headersForwarded) {
+      this.resetStream(details); // too late for a reply: Envoy can only reset
+      return;
+    }
+    const h = new HeaderMap();
+    let body = r.body;
+    if (this.isGrpcRequest()) {
+      // [inferred] Envoy turns local replies to gRPC requests into trailers-only responses.
+      h.add(':status', '200');
+      h.add('content-type', 'application/grpc');
+      h.add('grpc-status', String(grpcStatus ?? HTTP_TO_GRPC[r.status] ?? 2));
+      if (body.length) h.add('grpc-message', Buffer.from(body).toString('latin1'));
+      body = new Uint8Array(0);
+    } else {
+      h.add(':status', String(r.status));
+      if (body.length) {
+        h.add('content-length', String(body.length));
+        if (!r.headers.get('content-type')) h.add('content-type', 'text/plain');
+      }
+    }
+    for (const [k, v] of r.headers.entries) h.add(k, v); // appended (addCopy)
+    this.localReply = {
+      status: r.status, body: Buffer.from(r.body).toString('utf8'), bodyBytes: r.body, headers: [],
+      extraHeaders: r.headers.toPairs(), details, grpcStatus, failClosed: false,
+    };
+    this.responseCode = Number(h.get(':status'));
+    this.responseCodeDetails = details;
+    // The decoder side stops; the reply runs through the encoder chain incl. this filter [inferred §6.9].
+    this.req.headersHeld = false;
+    this.req.pending = [];
+    const res = this.res;
+    Object.assign(res, new Dir());
+    this.inLocalReply = true;
+    this.vm.enter(() => {
+      const name = 'proxy_on_response_headers';
+      res.headers = h;
+      res.headersAvail = true;
+      res.endStream = body.length === 0;
+      const raw = this.bypass ? 0 : this.call(name, this.vm.env.abi === '0.1.0' ? [this.id, h.size] : [this.id, h.size, body.length === 0 ? 1 : 0]);
+      const action = raw === null ? 'Continue' : headersAction(raw ?? 0, this.root.info.allowOnHeadersStopIteration, false);
+      this.record(name, raw, action);
+      if (action === 'Continue') {
+        this.releaseHeaders(res, 'response');
+        if (body.length) this.deliverBody('response', body, true);
+        else res.complete = true;
+      } else {
+        res.headersHeld = true;
+        if (body.length) { res.pending.push(body); res.pendingEos = true; }
+      }
+    });
+    this.inLocalReply = false;
+    this.localReply.headers = h.toPairs();
+    if (res.complete) this.finish();
+  }
+
+  /** proxy_close_stream / reset: no more filter callbacks except on_log/on_done/on_delete. */
+  resetStream(details: string): void {
+    if (this.finished) return;
+    this.resetReason = details;
+    this.responseCodeDetails ||= details;
+    this.finish();
+  }
+
+  /** Stream end: on_log, on_done (result ignored), on_delete. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.created && !this.bypass && !this.vm.failed) {
+      this.vm.enter(() => {
+        this.logPhase = true;
+        this.call('proxy_on_log', [this.id]);
+        this.logPhase = false;
+        this.call('proxy_on_done', [this.id]);
+        this.call('proxy_on_delete', [this.id]);
+      });
+    }
+    this.ctx.deleted = true;
+    this.vm.contexts.delete(this.id);
+  }
+
+  /** When an earlier filter replied before decodeHeaders: context create → on_log → on_done → on_delete. */
+  finishWithoutHeaders(): void {
+    if (this.finished) return;
+    this.vm.enter(() => this.ensureCreated());
+    this.finish();
+  }
+
+  // ------------------------------------------------------------------ views used by hostcalls
+
+  mapView(mt: number): { map: HeaderMap | null; writable: boolean; creatable: boolean; logPhase: boolean } {
+    const none = { map: null, writable: false, creatable: false, logPhase: this.logPhase };
+    if (this.logPhase) {
+      // read-only snapshot of request headers, response headers and trailers; request trailers: NotFound
+      const m = mt === 0 ? this.req.headers : mt === 2 ? this.res.headers : mt === 3 ? this.res.trailers : null;
+      return { ...none, map: m };
+    }
+    const s = mt === 0 || mt === 1 ? this.req : this.res;
+    if (mt === 0 || mt === 2) return s.headersAvail && s.headers ? { ...none, map: s.headers, writable: true } : none;
+    if (s.trailersAvail && s.trailers) return { ...none, map: s.trailers, writable: true };
+    // trailers can be created in the last body callback when none exist
+    if (s.current && s.inLastBody && !s.trailers) return { ...none, creatable: true };
+    return none;
+  }
+
+  createTrailers(mt: number): HeaderMap {
+    const s = mt === 1 ? this.req : this.res;
+    s.trailers = new HeaderMap();
+    s.trailersAvail = true;
+    return s.trailers;
+  }
+
+  bodyView(bt: number): { bytes: Uint8Array; set: (b: Uint8Array) => void } {
+    const s = bt === 0 ? this.req : this.res;
+    if (s.current) return { bytes: s.current, set: (b) => { s.current = b; } };
+    if (s.buffered) return { bytes: s.buffered, set: (b) => { s.buffered = b; } };
+    return { bytes: new Uint8Array(0), set: () => {} };
+  }
+
+  /** request.* / response.* / connection ids derived from the stream; null = not a derived name. */
+  derivedProperty(path: string[]): PropertyValue | undefined | 'object' | null {
+    const B = (v: string | undefined): PropertyValue | undefined => (v === undefined ? undefined : { type: 'bytes', value: Buffer.from(v, 'latin1') });
+    const [top, sub, key] = path;
+    if (top === 'connection_id' && path.length === 1) return { type: 'uint', value: BigInt(this.connectionId) };
+    if (top === 'request') {
+      if (path.length === 1) return 'object';
+      if (sub === 'protocol') return { type: 'string', value: this.protocol };
+      if (sub === 'time') return { type: 'timestamp', value: this.startNs };
+      if (sub === 'duration') return this.finished || this.logPhase ? { type: 'duration', value: this.vm.env.process.clock.nowNs() - this.startNs } : undefined;
+      if (sub === 'size' || sub === 'total_size') {
+        if (!this.req.complete && !this.logPhase) return undefined;
+        const cl = this.req.headers?.get('content-length');
+        return { type: 'int', value: BigInt(sub === 'size' && cl ? Number(cl) : this.req.bytesReceived) };
+      }
+      const h = this.req.headersAvail || this.logPhase ? this.req.headers : null;
+      const hdr: Record<string, string> = { path: ':path', host: ':authority', scheme: ':scheme', method: ':method', referer: 'referer', useragent: 'user-agent', id: 'x-request-id' };
+      if (sub in hdr) return path.length === 2 && h ? B(h.get(hdr[sub])) : undefined;
+      if (sub === 'url_path' || sub === 'query') {
+        const p = h?.get(':path');
+        if (p === undefined || path.length !== 2) return undefined;
+        const i = p.indexOf('?');
+        return B(sub === 'url_path' ? (i < 0 ? p : p.slice(0, i)) : i < 0 ? '' : p.slice(i + 1));
+      }
+      if (sub === 'headers') return h ? headerProp(h, path.length, key) : undefined;
+      return null;
+    }
+    if (top === 'response') {
+      if (path.length === 1) return 'object';
+      if (sub === 'code') return this.responseCode !== null && (this.res.headersForwarded || this.logPhase || this.localReply) ? { type: 'int', value: BigInt(this.responseCode) } : undefined;
+      if (sub === 'code_details') return this.responseCodeDetails ? { type: 'string', value: this.responseCodeDetails } : undefined;
+      if (sub === 'headers') { const h = this.res.headersAvail || this.logPhase ? this.res.headers : null; return h ? headerProp(h, path.length, key) : undefined; }
+      if (sub === 'trailers') { const t = this.res.trailersAvail || this.logPhase ? this.res.trailers : null; return t ? headerProp(t, path.length, key) : undefined; }
+      if (sub === 'grpc_status') {
+        const g = this.res.trailers?.get('grpc-status') ?? this.res.headers?.get('grpc-status');
+        return g === undefined ? undefined : { type: 'int', value: BigInt(Number(g)) };
+      }
+      if (sub === 'size' || sub === 'total_size') return this.res.complete || this.logPhase ? { type: 'int', value: BigInt(this.res.bytesReceived) } : undefined;
+      return null;
+    }
+    return null;
+  }
+}
+
+function headerProp(h: HeaderMap, len: number, key: string | undefined): PropertyValue | undefined {
+  if (len === 2) {
+    const keys = [...new Set(h.entries.map(([k]) => k))];
+    return { type: 'map', value: keys.map((k) => [k, { type: 'bytes', value: Buffer.from(h.getAll(k).join(','), 'latin1') }]) };
+  }
+  if (len !== 3 || key === undefined) return undefined;
+  const all = h.getAll(key);
+  return all.length ? { type: 'bytes', value: Buffer.from(all.join(','), 'latin1') } : undefined;
+}

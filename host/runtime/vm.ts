@@ -1,0 +1,339 @@
+// One Wasm VM instance (a cpp-host WasmBase clone): memory access, guest allocation, current and
+// effective context, restricted phases, the "after VM call" FIFO, failure state.
+import type { AbiVersion } from '../wasm/envoy-abi.ts';
+import { ALLOCATOR_ALLOWED_HOSTCALLS, START_ALLOWED_HOSTCALLS, hostImports } from '../wasm/envoy-abi.ts';
+import { WasmResult } from '../abi/enums.ts';
+import type { ProcessState } from './process.ts';
+import type { CallbackRecord, Ctx, HostcallRecord, LogEntry, RootCtx, TrapInfo } from './types.ts';
+import { buildHostcalls } from './hostcalls.ts';
+import { buildWasi } from './wasi.ts';
+import type { CalloutRegistry } from './callouts.ts';
+import type { PropertyValue } from '../abi/properties.ts';
+
+/** Thrown by host code for an out-of-bounds guest pointer; turned into InvalidMemoryAccess. */
+export class OutOfBounds extends Error {}
+/** A trap the host raises on purpose (restricted_callback). Propagates through the guest. */
+export class HostTrap extends Error {}
+
+/** What a VM needs from its plugin/process. */
+export interface VmEnv {
+  process: ProcessState;
+  abi: AbiVersion;
+  allocator: 'malloc' | 'proxy_on_memory_allocate';
+  vmId: string;
+  vmConfig: Uint8Array;
+  envVars: Record<string, string>;
+  newestCppHost: boolean;
+  logLevel(): number;
+  log(e: LogEntry): void;
+  hostcall(r: HostcallRecord): void;
+  callback(r: CallbackRecord): void;
+  trap(t: TrapInfo): void;
+  callouts: CalloutRegistry;
+  clusters: ReadonlySet<string>;
+  /** Attributes visible in every context (xds.*, node, …). */
+  globalProperties(): Map<string, PropertyValue>;
+  /** Record a route cache clear: kind 'mutation' (§10.9) or 'foreign' (clear_route_cache). */
+  routeCacheCleared(streamId: number, kind: 'mutation' | 'foreign'): void;
+  /** gRPC / HTTP stream events after the VM failed (fail policy). */
+  onVmFailed(vm: WasmVm): void;
+}
+
+export type CallOutcome = { ok: true; value: number | undefined; missing: boolean } | { ok: false };
+
+export class WasmVm {
+  readonly env: VmEnv;
+  readonly worker: number;
+  readonly label: string;
+  instance!: WebAssembly.Instance;
+  private exports: Record<string, Function> = {};
+  private memory: WebAssembly.Memory | null = null;
+
+  readonly contexts = new Map<number, Ctx>();
+  private nextContextId = 1;
+  /** 0 = VM context, -1 = none (no current context, e.g. a start section). */
+  current = -1;
+  effective = -1;
+  /** 'start' (during _initialize/main/_start) or 'alloc' (inside malloc) restricts hostcalls. */
+  restricted: 'start' | 'alloc' | null = null;
+  depth = 0;
+  private fifo: Array<() => void> = [];
+  private flushing = false;
+  failed = false;
+  failure: TrapInfo | null = null;
+  /** Current export name (for trap reports). */
+  private currentCallback = '';
+
+  // per-VM id spaces
+  nextHttpToken = 4;
+  nextGrpcCallToken = 5;
+  nextGrpcStreamToken = 6;
+  nextMetricId = { counter: 4, gauge: 5, histogram: 6 } as Record<string, number>;
+  readonly metrics = new Map<number, { name: string; type: 'counter' | 'gauge' | 'histogram' }>();
+  /** Last foreign-function / DNS payload (buffer 8). */
+  callData: Uint8Array = new Uint8Array(0);
+
+  constructor(env: VmEnv, worker: number, label: string) {
+    this.env = env;
+    this.worker = worker;
+    this.label = label;
+  }
+
+  // ------------------------------------------------------------------ instantiation / start
+
+  /** Instantiate (a wasm start section runs now, with no current context). Returns false on trap. */
+  instantiate(module: WebAssembly.Module): boolean {
+    const table = hostImports(this.env.abi, { newestCppHost: this.env.newestCppHost });
+    const impls: Record<string, Record<string, Function>> = {
+      env: buildHostcalls(this),
+    };
+    const wasi = buildWasi(this);
+    const imports: WebAssembly.Imports = {};
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.kind !== 'function') continue;
+      const key = `${imp.module}.${imp.name}`;
+      const sig = table.get(key);
+      const impl = imp.module === 'env' ? impls.env[imp.name] : wasi[imp.name];
+      const voidResult = sig ? sig.results.length === 0 : false;
+      const fn = this.wrap(key, impl ?? (() => (imp.module === 'env' ? WasmResult.Unimplemented : 52)), voidResult);
+      ((imports[imp.module] ??= {}) as Record<string, Function>)[imp.name] = fn;
+    }
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.kind === 'memory') {
+        const m = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+        ((imports[imp.module] ??= {}) as Record<string, unknown>)[imp.name] = m;
+        this.memory = m;
+      } else if (imp.kind === 'table') {
+        ((imports[imp.module] ??= {}) as Record<string, unknown>)[imp.name] = new WebAssembly.Table({ initial: 0, element: 'anyfunc' });
+      }
+    }
+    try {
+      this.currentCallback = '(start section)';
+      this.instance = new WebAssembly.Instance(module, imports);
+    } catch (e) {
+      this.markFailed(e, '(instantiate)');
+      return false;
+    }
+    for (const [name, v] of Object.entries(this.instance.exports)) {
+      if (typeof v === 'function') this.exports[name] = v as Function;
+      else if (v instanceof WebAssembly.Memory && !this.memory) this.memory = v;
+    }
+    this.contexts.clear();
+    return true;
+  }
+
+  /** `_initialize` (+ `main(0,0)` / `__main_void`) or `_start`, restricted (§1 step 6). */
+  runStart(): boolean {
+    const names = this.exports._initialize
+      ? ['_initialize', this.exports.main ? 'main' : this.env.newestCppHost && this.exports.__main_void ? '__main_void' : '']
+      : this.exports._start ? ['_start'] : [];
+    for (const n of names.filter(Boolean)) {
+      const args = n === 'main' ? [0, 0] : [];
+      this.restricted = 'start';
+      const r = this.callExport(n, 0, args);
+      this.restricted = null;
+      if (!r.ok) return false;
+    }
+    return true;
+  }
+
+  has(name: string): boolean { return !!this.exports[name]; }
+
+  // ------------------------------------------------------------------ contexts
+
+  allocContextId(): number { return this.nextContextId++; }
+  ctx(id: number): Ctx | undefined { return this.contexts.get(id); }
+  /** The effective context object (undefined for the VM context / none). */
+  effectiveCtx(): Ctx | undefined { return this.contexts.get(this.effective); }
+  rootOf(c: Ctx | undefined): RootCtx | undefined { return c ? (c.kind === 'root' ? c : c.root) : undefined; }
+
+  // ------------------------------------------------------------------ calls into the module
+
+  /**
+   * Call an export with `ctxId` as current (and effective) context. Never throws: a trap marks
+   * the VM failed and returns {ok:false}. Missing export → {ok:true, missing:true}.
+   */
+  callExport(name: string, ctxId: number, args: number[]): CallOutcome {
+    if (this.failed) return { ok: false };
+    const fn = this.exports[name];
+    if (!fn) return { ok: true, value: undefined, missing: true };
+    const saved = [this.current, this.effective, this.currentCallback] as const;
+    this.current = ctxId;
+    this.effective = ctxId;
+    this.currentCallback = name;
+    this.depth++;
+    const rec: CallbackRecord = { worker: this.worker, vmLabel: this.label, name, args, result: undefined };
+    this.env.callback(rec);
+    try {
+      const v = fn(...args);
+      rec.result = typeof v === 'number' ? v >>> 0 : undefined;
+      return { ok: true, value: rec.result, missing: false };
+    } catch (e) {
+      rec.trapped = true;
+      this.markFailed(e, name);
+      return { ok: false };
+    } finally {
+      [this.current, this.effective, this.currentCallback] = saved;
+      this.depth--;
+      if (this.depth === 0) this.flush();
+    }
+  }
+
+  /** Run host work as one "VM call" unit: deferred actions run when the outermost unit returns. */
+  enter<T>(work: () => T): T {
+    this.depth++;
+    try {
+      return work();
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.flush();
+    }
+  }
+
+  /** Queue an action for after the current (outermost) VM call; runs now if the VM is idle. */
+  defer(task: () => void): void {
+    this.fifo.push(task);
+    if (this.depth === 0) this.flush();
+  }
+
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.fifo.length) this.fifo.shift()!();
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  markFailed(e: unknown, callback: string): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const first = !this.failed;
+    this.failed = true;
+    if (!first) return;
+    this.failure = {
+      worker: this.worker,
+      vmLabel: this.label,
+      callback,
+      message: err.message,
+      stack: err.stack ?? err.message,
+    };
+    this.env.trap(this.failure);
+    this.env.log({
+      level: 5, levelName: 'critical', message: `Wasm VM failed ${err.message}`,
+      line: `wasm log: Function: ${callback} failed: ${err.message}`, contextId: this.current,
+      worker: this.worker, vmLabel: this.label, emitted: true, source: 'host',
+    });
+    this.env.onVmFailed(this);
+  }
+
+  // ------------------------------------------------------------------ memory
+
+  private mem(): Uint8Array {
+    if (!this.memory) throw new OutOfBounds('module has no memory');
+    return new Uint8Array(this.memory.buffer);
+  }
+  pages(): number { return this.memory ? this.memory.buffer.byteLength / 65536 : 0; }
+
+  check(ptr: number, len: number): void {
+    ptr >>>= 0; len >>>= 0;
+    if (ptr + len > this.mem().length) throw new OutOfBounds(`${ptr}+${len}`);
+  }
+  read(ptr: number, len: number): Uint8Array {
+    ptr >>>= 0; len >>>= 0;
+    const m = this.mem();
+    if (ptr + len > m.length) throw new OutOfBounds(`${ptr}+${len}`);
+    return m.slice(ptr, ptr + len);
+  }
+  readString(ptr: number, len: number): string { return Buffer.from(this.read(ptr, len)).toString('utf8'); }
+  readLatin1(ptr: number, len: number): string { return Buffer.from(this.read(ptr, len)).toString('latin1'); }
+  write(ptr: number, bytes: Uint8Array): void {
+    ptr >>>= 0;
+    const m = this.mem();
+    if (ptr + bytes.length > m.length) throw new OutOfBounds(`${ptr}+${bytes.length}`);
+    m.set(bytes, ptr);
+  }
+  writeU32(ptr: number, v: number): void {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v >>> 0, true);
+    this.write(ptr, b);
+  }
+  writeU64(ptr: number, v: bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    this.write(ptr, b);
+  }
+
+  /** Guest allocation through malloc / proxy_on_memory_allocate, restricted, VM context current. */
+  alloc(size: number): number {
+    const fn = this.exports[this.env.allocator];
+    if (!fn) return 0;
+    const saved = [this.current, this.effective, this.restricted] as const;
+    this.current = 0;
+    this.effective = 0;
+    this.restricted = 'alloc';
+    try {
+      return (fn(size) as number) >>> 0;
+    } catch (e) {
+      this.markFailed(e, this.env.allocator);
+      throw new HostTrap(`allocator trapped: ${e instanceof Error ? e.message : e}`);
+    } finally {
+      [this.current, this.effective, this.restricted] = saved;
+    }
+  }
+
+  /** Return variable-length data to the guest: (0,0) when empty, else allocate + copy. */
+  writeResult(ptrOut: number, sizeOut: number, bytes: Uint8Array): number {
+    let p = 0;
+    if (bytes.length > 0) {
+      p = this.alloc(bytes.length);
+      if (p === 0) return WasmResult.InvalidMemoryAccess;
+      this.write(p, bytes);
+    }
+    this.writeU32(ptrOut, p);
+    this.writeU32(sizeOut, bytes.length);
+    return WasmResult.Ok;
+  }
+
+  // ------------------------------------------------------------------ import wrapper
+
+  private wrap(key: string, impl: Function, voidResult: boolean): Function {
+    const name = key.slice(key.indexOf('.') + 1);
+    return (...args: Array<number | bigint>) => {
+      if (this.restricted) {
+        const allowed = this.restricted === 'start' ? START_ALLOWED_HOSTCALLS : ALLOCATOR_ALLOWED_HOSTCALLS;
+        if (!allowed.has(key)) {
+          throw new HostTrap(`restricted_callback: ${key} called during ${this.restricted === 'start' ? this.currentCallback : 'the allocator'}`);
+        }
+      }
+      if (this.current === -1 && key.startsWith('env.proxy_')) {
+        // A wasm start section: cpp-host dereferences a null current context (§10.27) [inferred: trap].
+        throw new HostTrap(`hostcall ${key} from a wasm start section (no current context)`);
+      }
+      const rec: HostcallRecord = {
+        worker: this.worker, vmLabel: this.label, name, args, status: undefined, contextId: this.effective,
+      };
+      let r: unknown;
+      try {
+        r = impl(...args);
+      } catch (e) {
+        if (e instanceof OutOfBounds) r = voidResult ? undefined : key.startsWith('env.') ? WasmResult.InvalidMemoryAccess : 21;
+        else if (e instanceof HostTrap) throw e;
+        else {
+          rec.note = `host error: ${e instanceof Error ? e.stack : e}`;
+          r = voidResult ? undefined : key.startsWith('env.') ? WasmResult.InternalFailure : 52;
+        }
+      }
+      if (!voidResult) rec.status = r as number;
+      if (typeof r === 'object' && r && 'status' in r) {
+        // impl returned {status, note}
+        const o = r as { status: number; note?: string };
+        rec.status = o.status;
+        rec.note = o.note;
+        r = o.status;
+      }
+      this.env.hostcall(rec);
+      return voidResult ? undefined : r;
+    };
+  }
+}
