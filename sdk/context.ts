@@ -1,0 +1,160 @@
+// User-facing context classes. Every callback has a no-op default; override what you need.
+//
+//   class MyRoot extends RootContext {
+//     createHttpContext(id: u32): HttpContext | null { return new MyHttp(id, this); }
+//   }
+//   class MyHttp extends HttpContext {
+//     onRequestHeaders(n: u32, eos: bool): FilterHeadersStatus { ...; return FilterHeadersStatus.Continue; }
+//   }
+//   registerRootContext((id: u32): RootContext => new MyRoot(id), "my_root_id");
+
+import {
+  BufferType, FilterDataStatus, FilterHeadersStatus, FilterMetadataStatus, FilterStatus, FilterTrailersStatus,
+  PeerType, StreamType, WasmResult,
+} from "./abi/enums";
+import * as hc from "./hostcalls";
+import { Body, bodyOf } from "./body";
+import { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers } from "./headers";
+import { Headers, encodePairs } from "./pairs";
+import { hasIllegalHeaderChars } from "./runtime/memory";
+import { clearRouteCache } from "./foreign";
+
+/** Common base of every context. */
+export class BaseContext {
+  constructor(public readonly contextId: u32) {}
+}
+
+/** A plugin instance (one per plugin config per worker VM). */
+export class RootContext extends BaseContext {
+  /** The plugin's root_id (`plugin_root_id`), filled in by the SDK before onVmStart. */
+  rootId: string = "";
+
+  constructor(contextId: u32) {
+    super(contextId);
+  }
+
+  /** Called once per root context (also in Envoy's canary). Return false to reject the VM. */
+  onVmStart(vmConfigurationSize: u32): bool { return true; }
+  /** Plugin configuration is readable only here (getPluginConfiguration). Return false to reject. */
+  onConfigure(pluginConfigurationSize: u32): bool { return true; }
+  onTick(): void {}
+  onQueueReady(queueId: u32): void {}
+  /** Return false to delay deletion until you call done(). */
+  onDone(): bool { return true; }
+  onDelete(): void {}
+  /** Access-logger plugins get onLog on the root context. */
+  onLog(): void {}
+  onForeignFunction(functionId: u32, argumentsSize: u32): void {}
+
+  /** Return a new HttpContext for stream `contextId`, or null for no HTTP handling. */
+  createHttpContext(contextId: u32): HttpContext | null { return null; }
+  /** Return a new TcpContext for connection `contextId` (asked only when createHttpContext gave null). */
+  createTcpContext(contextId: u32): TcpContext | null { return null; }
+
+  getVmConfiguration(): ArrayBuffer | null {
+    return hc.getBufferBytes(BufferType.VmConfiguration, 0, u32.MAX_VALUE);
+  }
+  getVmConfigurationString(): string | null {
+    return hc.getBufferString(BufferType.VmConfiguration, 0, u32.MAX_VALUE);
+  }
+  /** Only inside onConfigure. */
+  getPluginConfiguration(): ArrayBuffer | null {
+    return hc.getBufferBytes(BufferType.PluginConfiguration, 0, u32.MAX_VALUE);
+  }
+  getPluginConfigurationString(): string | null {
+    return hc.getBufferString(BufferType.PluginConfiguration, 0, u32.MAX_VALUE);
+  }
+  /** 0 disables. The first tick comes `ms` later. */
+  setTickPeriod(ms: u32): bool {
+    return hc.setTickPeriodMilliseconds(ms) == WasmResult.Ok;
+  }
+  /** Signal that a root that returned false from onDone has finished (proxy_done). */
+  done(): bool {
+    return hc.done() == WasmResult.Ok;
+  }
+}
+
+/** One HTTP stream. */
+export class HttpContext extends BaseContext {
+  constructor(contextId: u32, public readonly rootContext: RootContext) {
+    super(contextId);
+  }
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus { return FilterHeadersStatus.Continue; }
+  onRequestBody(bodySize: u32, endOfStream: bool): FilterDataStatus { return FilterDataStatus.Continue; }
+  onRequestTrailers(numTrailers: u32): FilterTrailersStatus { return FilterTrailersStatus.Continue; }
+  onRequestMetadata(numElements: u32): FilterMetadataStatus { return FilterMetadataStatus.Continue; }
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus { return FilterHeadersStatus.Continue; }
+  onResponseBody(bodySize: u32, endOfStream: bool): FilterDataStatus { return FilterDataStatus.Continue; }
+  onResponseTrailers(numTrailers: u32): FilterTrailersStatus { return FilterTrailersStatus.Continue; }
+  onResponseMetadata(numElements: u32): FilterMetadataStatus { return FilterMetadataStatus.Continue; }
+  /** Access-log time (Envoy: before onDone). Headers are readable (read-only). */
+  onLog(): void {}
+  onDone(): void {}
+  onDelete(): void {}
+
+  get requestHeaders(): HeaderMap { return requestHeaders(); }
+  get requestTrailers(): HeaderMap { return requestTrailers(); }
+  get responseHeaders(): HeaderMap { return responseHeaders(); }
+  get responseTrailers(): HeaderMap { return responseTrailers(); }
+  get requestBody(): Body { return bodyOf(BufferType.HttpRequestBody); }
+  get responseBody(): Body { return bodyOf(BufferType.HttpResponseBody); }
+
+  /**
+   * Reply locally instead of forwarding (deferred by Envoy until the callback returns; the
+   * callback's result is then forced to Stop). Extra headers are appended. Returns false (and
+   * sends nothing) if a header contains CR/LF/NUL. grpcStatus -1 = none.
+   */
+  sendLocalResponse(statusCode: u32, body: string = "", headers: Headers | null = null,
+                    grpcStatus: i32 = -1, details: string = ""): bool {
+    return this.sendLocalResponseBytes(statusCode, body.length ? String.UTF8.encode(body) : null, headers, grpcStatus, details);
+  }
+
+  sendLocalResponseBytes(statusCode: u32, body: ArrayBuffer | null, headers: Headers | null = null,
+                         grpcStatus: i32 = -1, details: string = ""): bool {
+    let enc: ArrayBuffer | null = null;
+    if (headers !== null && headers.length > 0) {
+      for (let i = 0, n = headers.length; i < n; i++) {
+        const p = unchecked(headers[i]);
+        if (hasIllegalHeaderChars(p.key) || hasIllegalHeaderChars(p.value)) return false;
+      }
+      enc = encodePairs(headers);
+    }
+    return hc.sendLocalResponse(statusCode, details, body, enc, grpcStatus) == WasmResult.Ok;
+  }
+
+  /** Resume a paused request (from a later callback, e.g. a callout response). */
+  continueRequest(): bool { return hc.continueStream(StreamType.HttpRequest) == WasmResult.Ok; }
+  /** Resume a paused response. */
+  continueResponse(): bool { return hc.continueStream(StreamType.HttpResponse) == WasmResult.Ok; }
+  /** Reset the stream (Envoy: resetStream, details wasm_close_stream). */
+  closeRequest(): bool { return hc.closeStream(StreamType.HttpRequest) == WasmResult.Ok; }
+  closeResponse(): bool { return hc.closeStream(StreamType.HttpResponse) == WasmResult.Ok; }
+  resetStream(): bool { return hc.closeStream(StreamType.HttpRequest) == WasmResult.Ok; }
+  /** Foreign function clear_route_cache (ABI 0.2.x has no proxy_clear_route_cache). */
+  clearRouteCache(): bool { return clearRouteCache(); }
+}
+
+/** One TCP connection (envoy.filters.network.wasm). */
+export class TcpContext extends BaseContext {
+  constructor(contextId: u32, public readonly rootContext: RootContext) {
+    super(contextId);
+  }
+
+  onNewConnection(): FilterStatus { return FilterStatus.Continue; }
+  onDownstreamData(dataSize: u32, endOfStream: bool): FilterStatus { return FilterStatus.Continue; }
+  onUpstreamData(dataSize: u32, endOfStream: bool): FilterStatus { return FilterStatus.Continue; }
+  onDownstreamConnectionClose(peer: PeerType): void {}
+  onUpstreamConnectionClose(peer: PeerType): void {}
+  onLog(): void {}
+  onDone(): void {}
+  onDelete(): void {}
+
+  get downstreamData(): Body { return bodyOf(BufferType.DownstreamData); }
+  get upstreamData(): Body { return bodyOf(BufferType.UpstreamData); }
+
+  /** Resume reading from downstream. */
+  continueDownstream(): bool { return hc.continueStream(StreamType.Downstream) == WasmResult.Ok; }
+  closeDownstream(): bool { return hc.closeStream(StreamType.Downstream) == WasmResult.Ok; }
+  closeUpstream(): bool { return hc.closeStream(StreamType.Upstream) == WasmResult.Ok; }
+}

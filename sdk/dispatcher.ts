@@ -1,0 +1,343 @@
+// Context registry and callback routing (the layer between abi/exports.ts and user classes).
+//
+// - Root factories are registered by root id; on proxy_on_context_create(id, 0) the property
+//   `plugin_root_id` picks the factory (fallback: the "" factory, else the only one registered).
+//   A repeated create for an existing root id is ignored (cpp-host may re-start a root).
+// - Stream contexts come from the root's createHttpContext(id) (or createTcpContext(id) when that
+//   returns null). When both return null the stream has no context and every callback for it
+//   returns Continue.
+// - Callouts (http_call, grpc_call, grpc_stream) are remembered by token together with the id of
+//   the context that was being called back when the call was made. Envoy delivers every callout
+//   callback on the root id; before handing it to a stream context the dispatcher calls
+//   proxy_set_effective_context(stream) so continueRequest()/sendLocalResponse() act on that
+//   stream. If the stream was deleted meanwhile (or the host refuses the effective context), the
+//   callback is NOT delivered; the callout object's onStreamGone(token) is called instead.
+// - Contexts are removed on proxy_on_delete; a deleted root also forgets its pending callouts.
+
+import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, PeerType, WasmResult } from "./abi/enums";
+import * as hc from "./hostcalls";
+import { RootContext, HttpContext, TcpContext, BaseContext } from "./context";
+import { refreshLogLevel, logCritical } from "./logging";
+
+export type RootFactory = (contextId: u32) => RootContext;
+
+const factories = new Map<string, RootFactory>();
+let factoryCount: i32 = 0;
+let onlyFactory: RootFactory | null = null;
+
+/** Register the root context factory for plugins whose root_id is `rootId` ("" = default). */
+export function registerRootContext(factory: RootFactory, rootId: string = ""): void {
+  if (!factories.has(rootId)) factoryCount++;
+  factories.set(rootId, factory);
+  onlyFactory = factory;
+}
+
+const roots = new Map<u32, RootContext>();
+const https = new Map<u32, HttpContext>();
+const tcps = new Map<u32, TcpContext>();
+
+// one-entry cache: most callbacks hit the same stream consecutively
+let lastHttpId: u32 = 0;
+let lastHttp: HttpContext | null = null;
+
+/** Id of the context whose callback is running (root id for callouts delivered to a root). */
+let currentId: u32 = 0;
+
+/** The context currently being called back (0 when none, e.g. during _initialize). */
+export function currentContextId(): u32 {
+  return currentId;
+}
+
+/** Look up a live context by id. */
+export function getRootContext(id: u32): RootContext | null {
+  return roots.has(id) ? roots.get(id) : null;
+}
+export function getHttpContext(id: u32): HttpContext | null {
+  if (id == lastHttpId && id != 0) return lastHttp;
+  if (!https.has(id)) return null;
+  const c = https.get(id);
+  lastHttpId = id;
+  lastHttp = c;
+  return c;
+}
+export function getTcpContext(id: u32): TcpContext | null {
+  return tcps.has(id) ? tcps.get(id) : null;
+}
+
+// ---------------- callouts ----------------
+
+/** Base of every callout callback object (HTTP call, gRPC call, gRPC stream). */
+export class Callout {
+  /** Token the host returned for this callout. */
+  token: u32 = 0;
+  /** Context that made the call. */
+  contextId: u32 = 0;
+  /** True for gRPC streams (they survive onGrpcReceive). */
+  isStream: bool = false;
+
+  /** The originating stream is gone; the response was dropped. Default: nothing. */
+  onStreamGone(token: u32): void {}
+
+  // internal delivery hooks, overridden by callouts.ts / grpc.ts
+  _httpResponse(numHeaders: u32, bodySize: u32, numTrailers: u32): void {}
+  _grpcInitialMetadata(numElements: u32): void {}
+  _grpcMessage(messageSize: u32): void {}
+  _grpcTrailingMetadata(numElements: u32): void {}
+  _grpcClose(status: u32): void {}
+}
+
+const callouts = new Map<u32, Callout>();
+
+/** Remember a callout token against the current context. */
+export function registerCallout(token: u32, callout: Callout): void {
+  callout.token = token;
+  callout.contextId = currentId;
+  callouts.set(token, callout);
+}
+
+/** Forget a callout (cancelled). */
+export function forgetCallout(token: u32): void {
+  if (callouts.has(token)) callouts.delete(token);
+}
+
+/** Prepare delivery: returns the callout, or null when unknown or its stream is gone. */
+function calloutFor(token: u32, remove: i32): Callout | null {
+  if (!callouts.has(token)) return null;
+  const c = callouts.get(token);
+  if (remove == 2) remove = c.isStream ? 0 : 1; // unary gRPC ends with its message
+  if (remove) callouts.delete(token);
+  const origin = c.contextId;
+  if (origin != 0 && !roots.has(origin)) {
+    const alive = https.has(origin) || tcps.has(origin);
+    if (!alive || hc.setEffectiveContext(origin) != WasmResult.Ok) {
+      if (!remove) callouts.delete(token);
+      c.onStreamGone(token);
+      return null;
+    }
+  }
+  currentId = origin;
+  return c;
+}
+
+// ---------------- entry points (called from abi/exports.ts) ----------------
+
+export function onContextCreate(id: u32, parentId: u32): void {
+  currentId = id;
+  if (parentId == 0) {
+    if (roots.has(id)) return; // tolerate a repeated create for an existing root
+    refreshLogLevel();
+    let rootId = hc.getPropertyString(["plugin_root_id"]);
+    if (rootId === null) rootId = "";
+    let factory: RootFactory | null = null;
+    if (factories.has(rootId)) factory = factories.get(rootId);
+    else if (factories.has("")) factory = factories.get("");
+    else if (factoryCount == 1) factory = onlyFactory;
+    let root: RootContext;
+    if (factory === null) {
+      logCritical("no root context registered for root_id \"" + rootId + "\"");
+      root = new UnknownRoot(id);
+    } else {
+      root = factory(id);
+    }
+    root.rootId = rootId;
+    roots.set(id, root);
+    return;
+  }
+  if (!roots.has(parentId)) return;
+  const root = roots.get(parentId);
+  const http = root.createHttpContext(id);
+  if (http !== null) {
+    https.set(id, http);
+    return;
+  }
+  const tcp = root.createTcpContext(id);
+  if (tcp !== null) tcps.set(id, tcp);
+}
+
+/** Root whose factory was not found: fails onVmStart so Envoy rejects the config. */
+class UnknownRoot extends RootContext {
+  onVmStart(vmConfigurationSize: u32): bool { return false; }
+  onConfigure(pluginConfigurationSize: u32): bool { return false; }
+}
+
+export function onVmStart(id: u32, size: u32): bool {
+  currentId = id;
+  refreshLogLevel();
+  const r = getRootContext(id);
+  return r === null ? true : r.onVmStart(size);
+}
+
+export function onConfigure(id: u32, size: u32): bool {
+  currentId = id;
+  refreshLogLevel();
+  const r = getRootContext(id);
+  return r === null ? true : r.onConfigure(size);
+}
+
+export function onTick(id: u32): void {
+  currentId = id;
+  refreshLogLevel();
+  const r = getRootContext(id);
+  if (r !== null) r.onTick();
+}
+
+export function onQueueReady(id: u32, queueId: u32): void {
+  currentId = id;
+  const r = getRootContext(id);
+  if (r !== null) r.onQueueReady(queueId);
+}
+
+export function onForeignFunction(id: u32, functionId: u32, argsSize: u32): void {
+  currentId = id;
+  const r = getRootContext(id);
+  if (r !== null) r.onForeignFunction(functionId, argsSize);
+}
+
+export function onRequestHeaders(id: u32, n: u32, eos: bool): FilterHeadersStatus {
+  currentId = id;
+  const c = getHttpContext(id);
+  return c === null ? FilterHeadersStatus.Continue : c.onRequestHeaders(n, eos);
+}
+export function onRequestBody(id: u32, size: u32, eos: bool): FilterDataStatus {
+  currentId = id;
+  const c = getHttpContext(id);
+  return c === null ? FilterDataStatus.Continue : c.onRequestBody(size, eos);
+}
+export function onRequestTrailers(id: u32, n: u32): FilterTrailersStatus {
+  currentId = id;
+  const c = getHttpContext(id);
+  return c === null ? FilterTrailersStatus.Continue : c.onRequestTrailers(n);
+}
+export function onRequestMetadata(id: u32, n: u32): i32 {
+  currentId = id;
+  const c = getHttpContext(id);
+  return c === null ? 0 : <i32>c.onRequestMetadata(n);
+}
+export function onResponseHeaders(id: u32, n: u32, eos: bool): FilterHeadersStatus {
+  currentId = id;
+  const c = getHttpContext(id);
+  return c === null ? FilterHeadersStatus.Continue : c.onResponseHeaders(n, eos);
+}
+export function onResponseBody(id: u32, size: u32, eos: bool): FilterDataStatus {
+  currentId = id;
+  const c = getHttpContext(id);
+  return c === null ? FilterDataStatus.Continue : c.onResponseBody(size, eos);
+}
+export function onResponseTrailers(id: u32, n: u32): FilterTrailersStatus {
+  currentId = id;
+  const c = getHttpContext(id);
+  return c === null ? FilterTrailersStatus.Continue : c.onResponseTrailers(n);
+}
+export function onResponseMetadata(id: u32, n: u32): i32 {
+  currentId = id;
+  const c = getHttpContext(id);
+  return c === null ? 0 : <i32>c.onResponseMetadata(n);
+}
+
+export function onNewConnection(id: u32): FilterStatus {
+  currentId = id;
+  const c = getTcpContext(id);
+  return c === null ? FilterStatus.Continue : c.onNewConnection();
+}
+export function onDownstreamData(id: u32, size: u32, eos: bool): FilterStatus {
+  currentId = id;
+  const c = getTcpContext(id);
+  return c === null ? FilterStatus.Continue : c.onDownstreamData(size, eos);
+}
+export function onUpstreamData(id: u32, size: u32, eos: bool): FilterStatus {
+  currentId = id;
+  const c = getTcpContext(id);
+  return c === null ? FilterStatus.Continue : c.onUpstreamData(size, eos);
+}
+export function onDownstreamConnectionClose(id: u32, peer: u32): void {
+  currentId = id;
+  const c = getTcpContext(id);
+  if (c !== null) c.onDownstreamConnectionClose(<PeerType>peer);
+}
+export function onUpstreamConnectionClose(id: u32, peer: u32): void {
+  currentId = id;
+  const c = getTcpContext(id);
+  if (c !== null) c.onUpstreamConnectionClose(<PeerType>peer);
+}
+
+export function onLog(id: u32): void {
+  currentId = id;
+  const h = getHttpContext(id);
+  if (h !== null) { h.onLog(); return; }
+  const t = getTcpContext(id);
+  if (t !== null) { t.onLog(); return; }
+  const r = getRootContext(id);
+  if (r !== null) r.onLog();
+}
+
+export function onDone(id: u32): bool {
+  currentId = id;
+  const h = getHttpContext(id);
+  if (h !== null) { h.onDone(); return true; }
+  const t = getTcpContext(id);
+  if (t !== null) { t.onDone(); return true; }
+  const r = getRootContext(id);
+  if (r !== null) return r.onDone();
+  return true;
+}
+
+export function onDelete(id: u32): void {
+  currentId = id;
+  const h = getHttpContext(id);
+  if (h !== null) {
+    h.onDelete();
+    https.delete(id);
+    if (lastHttpId == id) { lastHttpId = 0; lastHttp = null; }
+    return;
+  }
+  const t = getTcpContext(id);
+  if (t !== null) {
+    t.onDelete();
+    tcps.delete(id);
+    return;
+  }
+  const r = getRootContext(id);
+  if (r !== null) {
+    r.onDelete();
+    roots.delete(id);
+    // Envoy cancels a root's callouts when it goes away: forget those made from this root.
+    // (Callouts made by its streams are dropped when they arrive, as those streams are gone too.)
+    const tokens = callouts.keys();
+    for (let i = 0, n = tokens.length; i < n; i++) {
+      const tok = unchecked(tokens[i]);
+      if (callouts.get(tok).contextId == id) callouts.delete(tok);
+    }
+  }
+}
+
+export function onHttpCallResponse(rootId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+  currentId = rootId;
+  const c = calloutFor(token, 1);
+  if (c !== null) c._httpResponse(numHeaders, bodySize, numTrailers);
+}
+
+export function onGrpcReceiveInitialMetadata(rootId: u32, token: u32, n: u32): void {
+  currentId = rootId;
+  const c = calloutFor(token, 0);
+  if (c !== null) c._grpcInitialMetadata(n);
+}
+
+export function onGrpcReceive(rootId: u32, token: u32, size: u32): void {
+  currentId = rootId;
+  const c = calloutFor(token, 2);
+  if (c !== null) c._grpcMessage(size);
+}
+
+export function onGrpcReceiveTrailingMetadata(rootId: u32, token: u32, n: u32): void {
+  currentId = rootId;
+  const c = calloutFor(token, 0);
+  if (c !== null) c._grpcTrailingMetadata(n);
+}
+
+export function onGrpcClose(rootId: u32, token: u32, status: u32): void {
+  currentId = rootId;
+  const c = calloutFor(token, 1);
+  if (c !== null) c._grpcClose(status);
+}
+
+export { BaseContext };

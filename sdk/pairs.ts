@@ -1,0 +1,123 @@
+// The "pairs" serialization of header/metadata maps (reference §7.1), byte-exact:
+//   u32 N | N × (u32 keyLen, u32 valueLen) | N × (key, 0x00, value, 0x00)      (u32 little-endian)
+// Decoding never traps: anything malformed decodes to an empty list.
+
+import { decodeUtf8, utf8Length } from "./runtime/memory";
+
+/** One header / metadata entry. */
+export class HeaderPair {
+  constructor(public key: string, public value: string) {}
+}
+
+/** A list of header entries (order and duplicates preserved). */
+export type Headers = Array<HeaderPair>;
+
+/** Shorthand to build a HeaderPair. */
+export function pair(key: string, value: string): HeaderPair {
+  return new HeaderPair(key, value);
+}
+
+/** Upper bounds the host applies (cpp-host PairsUtil): at most 1024 entries, 1 MiB total. */
+const MAX_PAIRS: u32 = 1024;
+const MAX_BYTES: usize = 1 << 20;
+
+/** Number of bytes encodePairs would produce. */
+export function pairsByteLength(pairs: Headers): usize {
+  let total: usize = 4;
+  for (let i = 0, n = pairs.length; i < n; i++) {
+    const p = unchecked(pairs[i]);
+    total += 8 + utf8Length(p.key) + utf8Length(p.value) + 2;
+  }
+  return total;
+}
+
+/** Serialize pairs. An empty list encodes as the 4-byte N=0 form. */
+export function encodePairs(pairs: Headers): ArrayBuffer {
+  const n = pairs.length;
+  const buf = new ArrayBuffer(<i32>pairsByteLength(pairs));
+  const base = changetype<usize>(buf);
+  store<u32>(base, <u32>n);
+  let lens = base + 4;
+  let data = base + 4 + (<usize>n << 3);
+  for (let i = 0; i < n; i++) {
+    const p = unchecked(pairs[i]);
+    const k = String.UTF8.encodeUnsafe(changetype<usize>(p.key), p.key.length, data);
+    data += k;
+    store<u8>(data++, 0);
+    const v = String.UTF8.encodeUnsafe(changetype<usize>(p.value), p.value.length, data);
+    data += v;
+    store<u8>(data++, 0);
+    store<u32>(lens, <u32>k);
+    store<u32>(lens, <u32>v, 4);
+    lens += 8;
+  }
+  return buf;
+}
+
+/** Validate a raw pairs buffer; returns N, or -1 when malformed. (0,0) / len<4 → 0. */
+export function checkPairs(ptr: usize, len: usize): i32 {
+  if (ptr == 0 || len < 4) return 0;
+  if (len > MAX_BYTES) return -1;
+  const n = load<u32>(ptr);
+  if (n > MAX_PAIRS) return -1;
+  const header = 4 + (<usize>n << 3);
+  if (header > len) return -1;
+  let data = header;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const kl = <usize>load<u32>(ptr + 4 + (i << 3));
+    const vl = <usize>load<u32>(ptr + 8 + (i << 3));
+    if (kl > len || vl > len) return -1;
+    data += kl;
+    if (data >= len || load<u8>(ptr + data) != 0) return -1;
+    data += 1 + vl;
+    if (data >= len || load<u8>(ptr + data) != 0) return -1;
+    data += 1;
+  }
+  if (data != len) return -1;
+  return <i32>n;
+}
+
+/** Decode a raw pairs buffer (not freed). Malformed → empty list. */
+export function decodePairs(ptr: usize, len: usize): Headers {
+  const n = checkPairs(ptr, len);
+  if (n <= 0) return new Array<HeaderPair>(0);
+  const out = new Array<HeaderPair>(n);
+  let data = ptr + 4 + (<usize>n << 3);
+  for (let i = 0; i < n; i++) {
+    const kl = <usize>load<u32>(ptr + 4 + (<usize>i << 3));
+    const vl = <usize>load<u32>(ptr + 8 + (<usize>i << 3));
+    const k = decodeUtf8(data, kl);
+    data += kl + 1;
+    const v = decodeUtf8(data, vl);
+    data += vl + 1;
+    unchecked(out[i] = new HeaderPair(k, v));
+  }
+  return out;
+}
+
+/** Decode pairs held in an ArrayBuffer (e.g. a map-typed property value). */
+export function decodePairsBuffer(buf: ArrayBuffer | null): Headers {
+  if (buf === null) return new Array<HeaderPair>(0);
+  return decodePairs(changetype<usize>(buf), <usize>buf.byteLength);
+}
+
+/** All values of `key` (compared case-insensitively for ASCII) in a decoded list. */
+export function pairsGetAll(pairs: Headers, key: string): string[] {
+  const out = new Array<string>();
+  const k = key.toLowerCase();
+  for (let i = 0, n = pairs.length; i < n; i++) {
+    const p = unchecked(pairs[i]);
+    if (p.key == k || p.key.toLowerCase() == k) out.push(p.value);
+  }
+  return out;
+}
+
+/** First value of `key` in a decoded list, or null. */
+export function pairsGet(pairs: Headers, key: string): string | null {
+  const k = key.toLowerCase();
+  for (let i = 0, n = pairs.length; i < n; i++) {
+    const p = unchecked(pairs[i]);
+    if (p.key == k || p.key.toLowerCase() == k) return p.value;
+  }
+  return null;
+}
