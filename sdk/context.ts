@@ -21,6 +21,8 @@ import { clearRouteCache } from "./foreign";
 
 /** Common base of every context. */
 export class BaseContext {
+  /** Set by the dispatcher (root / HTTP / TCP). */
+  kind: u8 = 0;
   constructor(public readonly contextId: u32) {}
 }
 

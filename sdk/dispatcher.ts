@@ -12,29 +12,53 @@
 //   proxy_set_effective_context(stream) so continueRequest()/sendLocalResponse() act on that
 //   stream. If the stream was deleted meanwhile (or the host refuses the effective context), the
 //   callback is NOT delivered; the callout object's onStreamGone(token) is called instead.
-// - Contexts are removed on proxy_on_delete; a deleted root also forgets its pending callouts.
+// - Contexts are removed on proxy_on_delete (before their onDelete runs).
 
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, PeerType, WasmResult } from "./abi/enums";
 import * as hc from "./hostcalls";
 import { RootContext, HttpContext, TcpContext, BaseContext } from "./context";
 import { refreshLogLevel, logCritical } from "./logging";
+import { IdTable } from "./runtime/idtable";
 
 export type RootFactory = (contextId: u32) => RootContext;
 
-const factories = new Map<string, RootFactory>();
-let factoryCount: i32 = 0;
-let onlyFactory: RootFactory | null = null;
+// Few factories: a linked list with a linear search.
+class FactoryEntry {
+  constructor(public rootId: string, public fn: RootFactory, public next: FactoryEntry | null) {}
+}
+let factories: FactoryEntry | null = null;
+
+function factoryEntry(rootId: string): FactoryEntry | null {
+  let e = factories;
+  while (e !== null) {
+    if (e.rootId == rootId) return e;
+    e = e.next;
+  }
+  return null;
+}
 
 /** Register the root context factory for plugins whose root_id is `rootId` ("" = default). */
 export function registerRootContext(factory: RootFactory, rootId: string = ""): void {
-  if (!factories.has(rootId)) factoryCount++;
-  factories.set(rootId, factory);
-  onlyFactory = factory;
+  const e = factoryEntry(rootId);
+  if (e !== null) e.fn = factory;
+  else factories = new FactoryEntry(rootId, factory, factories);
 }
 
-const roots = new Map<u32, RootContext>();
-const https = new Map<u32, HttpContext>();
-const tcps = new Map<u32, TcpContext>();
+/** Exact root id, else the "" factory, else the only one registered. */
+function findFactory(rootId: string): RootFactory | null {
+  let e = factoryEntry(rootId);
+  if (e === null) e = factoryEntry("");
+  if (e === null && factories !== null && factories!.next === null) e = factories;
+  return e === null ? null : e.fn;
+}
+
+/** Every live context (root, HTTP, TCP) by id; BaseContext.kind tells which. (IdTable<Object> is
+ *  shared with the callout table so the table code exists once.) */
+const contexts = new IdTable<Object>();
+
+@inline function ctxGet(id: u32): BaseContext | null {
+  return changetype<BaseContext | null>(contexts.get(id));
+}
 
 // one-entry cache: most callbacks hit the same stream consecutively
 let lastHttpId: u32 = 0;
@@ -50,18 +74,21 @@ export function currentContextId(): u32 {
 
 /** Look up a live context by id. */
 export function getRootContext(id: u32): RootContext | null {
-  return roots.has(id) ? roots.get(id) : null;
+  const c = ctxGet(id);
+  return c !== null && c.kind == KIND_ROOT ? changetype<RootContext>(c) : null;
 }
 export function getHttpContext(id: u32): HttpContext | null {
   if (id == lastHttpId && id != 0) return lastHttp;
-  if (!https.has(id)) return null;
-  const c = https.get(id);
+  const c = ctxGet(id);
+  if (c === null || c.kind != KIND_HTTP) return null;
+  const h = changetype<HttpContext>(c);
   lastHttpId = id;
-  lastHttp = c;
-  return c;
+  lastHttp = h;
+  return h;
 }
 export function getTcpContext(id: u32): TcpContext | null {
-  return tcps.has(id) ? tcps.get(id) : null;
+  const c = ctxGet(id);
+  return c !== null && c.kind == KIND_TCP ? changetype<TcpContext>(c) : null;
 }
 
 // ---------------- callouts ----------------
@@ -86,7 +113,7 @@ export class Callout {
   _grpcClose(status: u32): void {}
 }
 
-const callouts = new Map<u32, Callout>();
+const callouts = new IdTable<Object>();
 
 /** Remember a callout token against the current context. */
 export function registerCallout(token: u32, callout: Callout): void {
@@ -97,19 +124,19 @@ export function registerCallout(token: u32, callout: Callout): void {
 
 /** Forget a callout (cancelled). */
 export function forgetCallout(token: u32): void {
-  if (callouts.has(token)) callouts.delete(token);
+  callouts.delete(token);
 }
 
 /** Prepare delivery: returns the callout, or null when unknown or its stream is gone. */
 function calloutFor(token: u32, remove: i32): Callout | null {
-  if (!callouts.has(token)) return null;
-  const c = callouts.get(token);
+  const c = changetype<Callout | null>(callouts.get(token));
+  if (c === null) return null;
   if (remove == 2) remove = c.isStream ? 0 : 1; // unary gRPC ends with its message
   if (remove) callouts.delete(token);
   const origin = c.contextId;
-  if (origin != 0 && !roots.has(origin)) {
-    const alive = https.has(origin) || tcps.has(origin);
-    if (!alive || hc.setEffectiveContext(origin) != WasmResult.Ok) {
+  const oc = ctxGet(origin);
+  if (oc === null || oc.kind != KIND_ROOT) {
+    if (oc === null || hc.setEffectiveContext(origin) != WasmResult.Ok) {
       if (!remove) callouts.delete(token);
       c.onStreamGone(token);
       return null;
@@ -124,14 +151,11 @@ function calloutFor(token: u32, remove: i32): Callout | null {
 export function onContextCreate(id: u32, parentId: u32): void {
   currentId = id;
   if (parentId == 0) {
-    if (roots.has(id)) return; // tolerate a repeated create for an existing root
+    if (ctxGet(id) !== null) return; // tolerate a repeated create for an existing root
     refreshLogLevel();
     let rootId = hc.getPropertyString(["plugin_root_id"]);
     if (rootId === null) rootId = "";
-    let factory: RootFactory | null = null;
-    if (factories.has(rootId)) factory = factories.get(rootId);
-    else if (factories.has("")) factory = factories.get("");
-    else if (factoryCount == 1) factory = onlyFactory;
+    const factory = findFactory(rootId);
     let root: RootContext;
     if (factory === null) {
       logCritical("no root context registered for root_id \"" + rootId + "\"");
@@ -140,18 +164,23 @@ export function onContextCreate(id: u32, parentId: u32): void {
       root = factory(id);
     }
     root.rootId = rootId;
-    roots.set(id, root);
+    root.kind = KIND_ROOT;
+    contexts.set(id, root);
     return;
   }
-  if (!roots.has(parentId)) return;
-  const root = roots.get(parentId);
+  const root = getRootContext(parentId);
+  if (root === null) return;
   const http = root.createHttpContext(id);
   if (http !== null) {
-    https.set(id, http);
+    http.kind = KIND_HTTP;
+    contexts.set(id, http);
     return;
   }
   const tcp = root.createTcpContext(id);
-  if (tcp !== null) tcps.set(id, tcp);
+  if (tcp !== null) {
+    tcp.kind = KIND_TCP;
+    contexts.set(id, tcp);
+  }
 }
 
 /** Root whose factory was not found: fails onVmStart so Envoy rejects the config. */
@@ -283,31 +312,16 @@ export function onDone(id: u32): bool {
 
 export function onDelete(id: u32): void {
   currentId = id;
-  const h = getHttpContext(id);
-  if (h !== null) {
-    h.onDelete();
-    https.delete(id);
-    if (lastHttpId == id) { lastHttpId = 0; lastHttp = null; }
-    return;
-  }
-  const t = getTcpContext(id);
-  if (t !== null) {
-    t.onDelete();
-    tcps.delete(id);
-    return;
-  }
-  const r = getRootContext(id);
-  if (r !== null) {
-    r.onDelete();
-    roots.delete(id);
-    // Envoy cancels a root's callouts when it goes away: forget those made from this root.
-    // (Callouts made by its streams are dropped when they arrive, as those streams are gone too.)
-    const tokens = callouts.keys();
-    for (let i = 0, n = tokens.length; i < n; i++) {
-      const tok = unchecked(tokens[i]);
-      if (callouts.get(tok).contextId == id) callouts.delete(tok);
-    }
-  }
+  if (lastHttpId == id) { lastHttpId = 0; lastHttp = null; }
+  const c = changetype<BaseContext | null>(contexts.delete(id));
+  if (c === null) return;
+  // Removed before onDelete runs, so callouts arriving later for it are dropped.
+  // (Envoy cancels a deleted root's callouts; entries for those are never delivered — a small,
+  // bounded leak per root deletion with calls in flight.)
+  const k = c.kind;
+  if (k == KIND_HTTP) changetype<HttpContext>(c).onDelete();
+  else if (k == KIND_TCP) changetype<TcpContext>(c).onDelete();
+  else changetype<RootContext>(c).onDelete();
 }
 
 export function onHttpCallResponse(rootId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
@@ -341,3 +355,6 @@ export function onGrpcClose(rootId: u32, token: u32, status: u32): void {
 }
 
 export { BaseContext };
+export const KIND_ROOT: u8 = 1;
+export const KIND_HTTP: u8 = 2;
+export const KIND_TCP: u8 = 3;

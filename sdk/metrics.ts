@@ -35,17 +35,20 @@ class Metric {
   }
 }
 
-const counters = new Map<string, Counter>();
-const gauges = new Map<string, Gauge>();
-const histograms = new Map<string, Histogram>();
+// created on first define() so that unused metrics cost nothing at start-up
+let counters: Map<string, Counter> | null = null;
+let gauges: Map<string, Gauge> | null = null;
+let histograms: Map<string, Histogram> | null = null;
 
 export class Counter extends Metric {
   /** The counter named `name` (+ tags, flat [k, v, …]); same object for the same name. */
   static define(name: string, tags: string[] | null = null): Counter {
     const full = metricName(name, tags);
-    if (counters.has(full)) return counters.get(full);
+    let m = counters;
+    if (m === null) counters = m = new Map<string, Counter>();
+    if (m.has(full)) return m.get(full);
     const c = new Counter(full, MetricType.Counter);
-    counters.set(full, c);
+    m.set(full, c);
     return c;
   }
   /** Add `delta` (0 is a no-op: Envoy rejects it). */
@@ -63,9 +66,11 @@ export class Counter extends Metric {
 export class Gauge extends Metric {
   static define(name: string, tags: string[] | null = null): Gauge {
     const full = metricName(name, tags);
-    if (gauges.has(full)) return gauges.get(full);
+    let m = gauges;
+    if (m === null) gauges = m = new Map<string, Gauge>();
+    if (m.has(full)) return m.get(full);
     const g = new Gauge(full, MetricType.Gauge);
-    gauges.set(full, g);
+    m.set(full, g);
     return g;
   }
   /** Set the value. */
@@ -88,9 +93,11 @@ export class Gauge extends Metric {
 export class Histogram extends Metric {
   static define(name: string, tags: string[] | null = null): Histogram {
     const full = metricName(name, tags);
-    if (histograms.has(full)) return histograms.get(full);
+    let m = histograms;
+    if (m === null) histograms = m = new Map<string, Histogram>();
+    if (m.has(full)) return m.get(full);
     const h = new Histogram(full, MetricType.Histogram);
-    histograms.set(full, h);
+    m.set(full, h);
     return h;
   }
   /** Record one sample. */

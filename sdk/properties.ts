@@ -76,80 +76,83 @@ export function setPropertyString<T>(path: T, value: string): bool {
   return hc.setProperty(toPath<T>(path), String.UTF8.encode(value)) == 0;
 }
 
-/** Envoy's well-known attributes (Envoy ≥ 1.33). Each is a path (string[]). */
-export namespace Property {
+/**
+ * Envoy's well-known attributes (Envoy ≥ 1.33). Each is a path (string[]); getters, so unused
+ * ones cost nothing in the module.
+ */
+export class Property {
   // wasm-specific (also in root callbacks)
-  export const PLUGIN_NAME: string[] = ["plugin_name"];
-  export const PLUGIN_ROOT_ID: string[] = ["plugin_root_id"];
-  export const PLUGIN_VM_ID: string[] = ["plugin_vm_id"];
-  export const CONNECTION_ID: string[] = ["connection_id"];
+  static get PLUGIN_NAME(): string[] { return ["plugin_name"]; }
+  static get PLUGIN_ROOT_ID(): string[] { return ["plugin_root_id"]; }
+  static get PLUGIN_VM_ID(): string[] { return ["plugin_vm_id"]; }
+  static get CONNECTION_ID(): string[] { return ["connection_id"]; }
   // request
-  export const REQUEST_PATH: string[] = ["request", "path"];
-  export const REQUEST_URL_PATH: string[] = ["request", "url_path"];
-  export const REQUEST_HOST: string[] = ["request", "host"];
-  export const REQUEST_SCHEME: string[] = ["request", "scheme"];
-  export const REQUEST_METHOD: string[] = ["request", "method"];
-  export const REQUEST_HEADERS: string[] = ["request", "headers"];
-  export const REQUEST_REFERER: string[] = ["request", "referer"];
-  export const REQUEST_USERAGENT: string[] = ["request", "useragent"];
-  export const REQUEST_ID: string[] = ["request", "id"];
-  export const REQUEST_PROTOCOL: string[] = ["request", "protocol"];
-  export const REQUEST_QUERY: string[] = ["request", "query"];
-  export const REQUEST_TIME: string[] = ["request", "time"];
-  export const REQUEST_DURATION: string[] = ["request", "duration"];
-  export const REQUEST_SIZE: string[] = ["request", "size"];
-  export const REQUEST_TOTAL_SIZE: string[] = ["request", "total_size"];
+  static get REQUEST_PATH(): string[] { return ["request", "path"]; }
+  static get REQUEST_URL_PATH(): string[] { return ["request", "url_path"]; }
+  static get REQUEST_HOST(): string[] { return ["request", "host"]; }
+  static get REQUEST_SCHEME(): string[] { return ["request", "scheme"]; }
+  static get REQUEST_METHOD(): string[] { return ["request", "method"]; }
+  static get REQUEST_HEADERS(): string[] { return ["request", "headers"]; }
+  static get REQUEST_REFERER(): string[] { return ["request", "referer"]; }
+  static get REQUEST_USERAGENT(): string[] { return ["request", "useragent"]; }
+  static get REQUEST_ID(): string[] { return ["request", "id"]; }
+  static get REQUEST_PROTOCOL(): string[] { return ["request", "protocol"]; }
+  static get REQUEST_QUERY(): string[] { return ["request", "query"]; }
+  static get REQUEST_TIME(): string[] { return ["request", "time"]; }
+  static get REQUEST_DURATION(): string[] { return ["request", "duration"]; }
+  static get REQUEST_SIZE(): string[] { return ["request", "size"]; }
+  static get REQUEST_TOTAL_SIZE(): string[] { return ["request", "total_size"]; }
   // response
-  export const RESPONSE_CODE: string[] = ["response", "code"];
-  export const RESPONSE_CODE_DETAILS: string[] = ["response", "code_details"];
-  export const RESPONSE_FLAGS: string[] = ["response", "flags"];
-  export const RESPONSE_GRPC_STATUS: string[] = ["response", "grpc_status"];
-  export const RESPONSE_HEADERS: string[] = ["response", "headers"];
-  export const RESPONSE_TRAILERS: string[] = ["response", "trailers"];
-  export const RESPONSE_SIZE: string[] = ["response", "size"];
-  export const RESPONSE_TOTAL_SIZE: string[] = ["response", "total_size"];
-  export const RESPONSE_BACKEND_LATENCY: string[] = ["response", "backend_latency"];
+  static get RESPONSE_CODE(): string[] { return ["response", "code"]; }
+  static get RESPONSE_CODE_DETAILS(): string[] { return ["response", "code_details"]; }
+  static get RESPONSE_FLAGS(): string[] { return ["response", "flags"]; }
+  static get RESPONSE_GRPC_STATUS(): string[] { return ["response", "grpc_status"]; }
+  static get RESPONSE_HEADERS(): string[] { return ["response", "headers"]; }
+  static get RESPONSE_TRAILERS(): string[] { return ["response", "trailers"]; }
+  static get RESPONSE_SIZE(): string[] { return ["response", "size"]; }
+  static get RESPONSE_TOTAL_SIZE(): string[] { return ["response", "total_size"]; }
+  static get RESPONSE_BACKEND_LATENCY(): string[] { return ["response", "backend_latency"]; }
   // downstream connection
-  export const SOURCE_ADDRESS: string[] = ["source", "address"];
-  export const SOURCE_PORT: string[] = ["source", "port"];
-  export const DESTINATION_ADDRESS: string[] = ["destination", "address"];
-  export const DESTINATION_PORT: string[] = ["destination", "port"];
-  export const CONNECTION_ID_UINT: string[] = ["connection", "id"];
-  export const CONNECTION_MTLS: string[] = ["connection", "mtls"];
-  export const CONNECTION_REQUESTED_SERVER_NAME: string[] = ["connection", "requested_server_name"];
-  export const CONNECTION_TLS_VERSION: string[] = ["connection", "tls_version"];
-  export const CONNECTION_SUBJECT_LOCAL_CERTIFICATE: string[] = ["connection", "subject_local_certificate"];
-  export const CONNECTION_SUBJECT_PEER_CERTIFICATE: string[] = ["connection", "subject_peer_certificate"];
-  export const CONNECTION_DNS_SAN_LOCAL_CERTIFICATE: string[] = ["connection", "dns_san_local_certificate"];
-  export const CONNECTION_DNS_SAN_PEER_CERTIFICATE: string[] = ["connection", "dns_san_peer_certificate"];
-  export const CONNECTION_URI_SAN_LOCAL_CERTIFICATE: string[] = ["connection", "uri_san_local_certificate"];
-  export const CONNECTION_URI_SAN_PEER_CERTIFICATE: string[] = ["connection", "uri_san_peer_certificate"];
-  export const CONNECTION_SHA256_PEER_CERTIFICATE_DIGEST: string[] = ["connection", "sha256_peer_certificate_digest"];
-  export const CONNECTION_PEER_CERTIFICATE: string[] = ["connection", "peer_certificate"];
-  export const CONNECTION_TRANSPORT_FAILURE_REASON: string[] = ["connection", "transport_failure_reason"];
-  export const CONNECTION_TERMINATION_DETAILS: string[] = ["connection", "termination_details"];
+  static get SOURCE_ADDRESS(): string[] { return ["source", "address"]; }
+  static get SOURCE_PORT(): string[] { return ["source", "port"]; }
+  static get DESTINATION_ADDRESS(): string[] { return ["destination", "address"]; }
+  static get DESTINATION_PORT(): string[] { return ["destination", "port"]; }
+  static get CONNECTION_ID_UINT(): string[] { return ["connection", "id"]; }
+  static get CONNECTION_MTLS(): string[] { return ["connection", "mtls"]; }
+  static get CONNECTION_REQUESTED_SERVER_NAME(): string[] { return ["connection", "requested_server_name"]; }
+  static get CONNECTION_TLS_VERSION(): string[] { return ["connection", "tls_version"]; }
+  static get CONNECTION_SUBJECT_LOCAL_CERTIFICATE(): string[] { return ["connection", "subject_local_certificate"]; }
+  static get CONNECTION_SUBJECT_PEER_CERTIFICATE(): string[] { return ["connection", "subject_peer_certificate"]; }
+  static get CONNECTION_DNS_SAN_LOCAL_CERTIFICATE(): string[] { return ["connection", "dns_san_local_certificate"]; }
+  static get CONNECTION_DNS_SAN_PEER_CERTIFICATE(): string[] { return ["connection", "dns_san_peer_certificate"]; }
+  static get CONNECTION_URI_SAN_LOCAL_CERTIFICATE(): string[] { return ["connection", "uri_san_local_certificate"]; }
+  static get CONNECTION_URI_SAN_PEER_CERTIFICATE(): string[] { return ["connection", "uri_san_peer_certificate"]; }
+  static get CONNECTION_SHA256_PEER_CERTIFICATE_DIGEST(): string[] { return ["connection", "sha256_peer_certificate_digest"]; }
+  static get CONNECTION_PEER_CERTIFICATE(): string[] { return ["connection", "peer_certificate"]; }
+  static get CONNECTION_TRANSPORT_FAILURE_REASON(): string[] { return ["connection", "transport_failure_reason"]; }
+  static get CONNECTION_TERMINATION_DETAILS(): string[] { return ["connection", "termination_details"]; }
   // upstream
-  export const UPSTREAM_ADDRESS: string[] = ["upstream", "address"];
-  export const UPSTREAM_PORT: string[] = ["upstream", "port"];
-  export const UPSTREAM_LOCAL_ADDRESS: string[] = ["upstream", "local_address"];
-  export const UPSTREAM_TLS_VERSION: string[] = ["upstream", "tls_version"];
-  export const UPSTREAM_SUBJECT_PEER_CERTIFICATE: string[] = ["upstream", "subject_peer_certificate"];
-  export const UPSTREAM_URI_SAN_PEER_CERTIFICATE: string[] = ["upstream", "uri_san_peer_certificate"];
-  export const UPSTREAM_SHA256_PEER_CERTIFICATE_DIGEST: string[] = ["upstream", "sha256_peer_certificate_digest"];
-  export const UPSTREAM_TRANSPORT_FAILURE_REASON: string[] = ["upstream", "transport_failure_reason"];
-  export const UPSTREAM_REQUEST_ATTEMPT_COUNT: string[] = ["upstream", "request_attempt_count"];
+  static get UPSTREAM_ADDRESS(): string[] { return ["upstream", "address"]; }
+  static get UPSTREAM_PORT(): string[] { return ["upstream", "port"]; }
+  static get UPSTREAM_LOCAL_ADDRESS(): string[] { return ["upstream", "local_address"]; }
+  static get UPSTREAM_TLS_VERSION(): string[] { return ["upstream", "tls_version"]; }
+  static get UPSTREAM_SUBJECT_PEER_CERTIFICATE(): string[] { return ["upstream", "subject_peer_certificate"]; }
+  static get UPSTREAM_URI_SAN_PEER_CERTIFICATE(): string[] { return ["upstream", "uri_san_peer_certificate"]; }
+  static get UPSTREAM_SHA256_PEER_CERTIFICATE_DIGEST(): string[] { return ["upstream", "sha256_peer_certificate_digest"]; }
+  static get UPSTREAM_TRANSPORT_FAILURE_REASON(): string[] { return ["upstream", "transport_failure_reason"]; }
+  static get UPSTREAM_REQUEST_ATTEMPT_COUNT(): string[] { return ["upstream", "request_attempt_count"]; }
   // metadata / xds
-  export const METADATA: string[] = ["metadata"];
-  export const XDS_NODE: string[] = ["xds", "node"];
-  export const XDS_CLUSTER_NAME: string[] = ["xds", "cluster_name"];
-  export const XDS_CLUSTER_METADATA: string[] = ["xds", "cluster_metadata"];
-  export const XDS_LISTENER_DIRECTION: string[] = ["xds", "listener_direction"];
-  export const XDS_LISTENER_METADATA: string[] = ["xds", "listener_metadata"];
-  export const XDS_ROUTE_NAME: string[] = ["xds", "route_name"];
-  export const XDS_ROUTE_METADATA: string[] = ["xds", "route_metadata"];
-  export const XDS_VIRTUAL_HOST_NAME: string[] = ["xds", "virtual_host_name"];
-  export const XDS_VIRTUAL_HOST_METADATA: string[] = ["xds", "virtual_host_metadata"];
-  export const XDS_UPSTREAM_HOST_METADATA: string[] = ["xds", "upstream_host_metadata"];
-  export const XDS_FILTER_CHAIN_NAME: string[] = ["xds", "filter_chain_name"];
+  static get METADATA(): string[] { return ["metadata"]; }
+  static get XDS_NODE(): string[] { return ["xds", "node"]; }
+  static get XDS_CLUSTER_NAME(): string[] { return ["xds", "cluster_name"]; }
+  static get XDS_CLUSTER_METADATA(): string[] { return ["xds", "cluster_metadata"]; }
+  static get XDS_LISTENER_DIRECTION(): string[] { return ["xds", "listener_direction"]; }
+  static get XDS_LISTENER_METADATA(): string[] { return ["xds", "listener_metadata"]; }
+  static get XDS_ROUTE_NAME(): string[] { return ["xds", "route_name"]; }
+  static get XDS_ROUTE_METADATA(): string[] { return ["xds", "route_metadata"]; }
+  static get XDS_VIRTUAL_HOST_NAME(): string[] { return ["xds", "virtual_host_name"]; }
+  static get XDS_VIRTUAL_HOST_METADATA(): string[] { return ["xds", "virtual_host_metadata"]; }
+  static get XDS_UPSTREAM_HOST_METADATA(): string[] { return ["xds", "upstream_host_metadata"]; }
+  static get XDS_FILTER_CHAIN_NAME(): string[] { return ["xds", "filter_chain_name"]; }
 }
 

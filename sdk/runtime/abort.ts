@@ -9,49 +9,17 @@ const ABORT_BUF: usize = memory.data(1024);
 // write position lives in memory (abort may run before globals are initialised)
 const POS: usize = memory.data(4, 4);
 
+/** Append `s` to ABORT_BUF (truncating). Non-ASCII characters become '?': abort must stay tiny
+ *  and never allocate (it may run because allocation failed). */
 function abortPutAscii(s: string): void {
-  // Write a string as UTF-8 into ABORT_BUF (truncating), without allocating.
-  let abortPos = <usize>load<u32>(POS);
-  abortPutAsciiAt(s, abortPos);
-}
-
-function abortPutAsciiAt(s: string, abortPos: usize): void {
+  let pos = <usize>load<u32>(POS);
   const p = changetype<usize>(s);
   const n = <usize>s.length;
-  for (let i: usize = 0; i < n; i++) {
-    let c = <u32>load<u16>(p + (i << 1));
-    if (c < 0x80) {
-      if (abortPos + 1 > ABORT_BUF_SIZE) { store<u32>(POS, <u32>abortPos); return; }
-      store<u8>(ABORT_BUF + abortPos++, <u8>c);
-    } else if (c < 0x800) {
-      if (abortPos + 2 > ABORT_BUF_SIZE) { store<u32>(POS, <u32>abortPos); return; }
-      store<u8>(ABORT_BUF + abortPos++, <u8>(0xC0 | (c >> 6)));
-      store<u8>(ABORT_BUF + abortPos++, <u8>(0x80 | (c & 0x3F)));
-    } else {
-      if (c >= 0xD800 && c < 0xE000) {
-        // surrogate pair → 4 bytes; lone surrogate → U+FFFD
-        if (c < 0xDC00 && i + 1 < n) {
-          const c2 = <u32>load<u16>(p + ((i + 1) << 1));
-          if (c2 >= 0xDC00 && c2 < 0xE000) {
-            if (abortPos + 4 > ABORT_BUF_SIZE) { store<u32>(POS, <u32>abortPos); return; }
-            const cp = 0x10000 + ((c - 0xD800) << 10) + (c2 - 0xDC00);
-            store<u8>(ABORT_BUF + abortPos++, <u8>(0xF0 | (cp >> 18)));
-            store<u8>(ABORT_BUF + abortPos++, <u8>(0x80 | ((cp >> 12) & 0x3F)));
-            store<u8>(ABORT_BUF + abortPos++, <u8>(0x80 | ((cp >> 6) & 0x3F)));
-            store<u8>(ABORT_BUF + abortPos++, <u8>(0x80 | (cp & 0x3F)));
-            i++;
-            continue;
-          }
-        }
-        c = 0xFFFD;
-      }
-      if (abortPos + 3 > ABORT_BUF_SIZE) { store<u32>(POS, <u32>abortPos); return; }
-      store<u8>(ABORT_BUF + abortPos++, <u8>(0xE0 | (c >> 12)));
-      store<u8>(ABORT_BUF + abortPos++, <u8>(0x80 | ((c >> 6) & 0x3F)));
-      store<u8>(ABORT_BUF + abortPos++, <u8>(0x80 | (c & 0x3F)));
-    }
+  for (let i: usize = 0; i < n && pos < ABORT_BUF_SIZE; i++) {
+    const c = load<u16>(p + (i << 1));
+    store<u8>(ABORT_BUF + pos++, c < 0x80 ? <u8>c : 0x3F);
   }
-  store<u32>(POS, <u32>abortPos);
+  store<u32>(POS, <u32>pos);
 }
 
 function abortPutU32(v: u32): void {

@@ -1,0 +1,90 @@
+// A small open-addressing hash table from u32 ids (context ids, callout tokens) to objects.
+// One probe sequence per lookup; much smaller and faster than ~lib/map for this use.
+// Linear probing; deleted slots become tombstones, cleaned up when the table is rebuilt.
+// Id 0 (the VM context / "no token") is never stored: set(0) is ignored, get(0) is null.
+// Ids must be < 0xFFFFFFFF (that value marks tombstones); Envoy's ids and tokens are small.
+
+const TOMB: u32 = 0xFFFFFFFF;
+
+export class IdTable<T> {
+  private keys: StaticArray<u32> = new StaticArray<u32>(16);
+  private vals: StaticArray<T | null> = new StaticArray<T | null>(16);
+  private used: i32 = 0; // live + tombstones
+  private live: i32 = 0;
+
+  get size(): i32 {
+    return this.live;
+  }
+
+  /** Slot of `k`, or -1. */
+  private find(k: u32): i32 {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let i = <i32>(k * 0x9E3779B1 >>> 16) & mask;
+    while (true) {
+      const kk = unchecked(keys[i]);
+      if (kk == k) return i;
+      if (kk == 0) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  get(k: u32): T | null {
+    if (k == 0 || k == TOMB) return null;
+    const i = this.find(k);
+    return i < 0 ? null : unchecked(this.vals[i]);
+  }
+
+  set(k: u32, v: T): void {
+    if (k == 0 || k == TOMB) return;
+    const f = this.find(k);
+    if (f >= 0) {
+      unchecked(this.vals[f] = v);
+      return;
+    }
+    if ((this.used + 1) * 4 > this.keys.length * 3) this.rebuild();
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let i = <i32>(k * 0x9E3779B1 >>> 16) & mask;
+    while (unchecked(keys[i]) != 0 && unchecked(keys[i]) != TOMB) i = (i + 1) & mask;
+    if (unchecked(keys[i]) == 0) this.used++;
+    unchecked(keys[i] = k);
+    unchecked(this.vals[i] = v);
+    this.live++;
+  }
+
+  /** Remove `k`; returns the removed value or null. */
+  delete(k: u32): T | null {
+    if (k == 0 || k == TOMB) return null;
+    const i = this.find(k);
+    if (i < 0) return null;
+    const v = unchecked(this.vals[i]);
+    unchecked(this.keys[i] = TOMB);
+    unchecked(this.vals[i] = null);
+    this.live--;
+    return v;
+  }
+
+  /** Re-insert live entries into a table sized for them (drops tombstones). */
+  private rebuild(): void {
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    const n = oldKeys.length;
+    let cap = 16;
+    while (cap * 3 < (this.live + 1) * 8) cap <<= 1; // keep load ≤ 3/8 after rebuild
+    const keys = new StaticArray<u32>(cap);
+    const vals = new StaticArray<T | null>(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < n; j++) {
+      const k = unchecked(oldKeys[j]);
+      if (k == 0 || k == TOMB) continue;
+      let i = <i32>(k * 0x9E3779B1 >>> 16) & mask;
+      while (unchecked(keys[i]) != 0) i = (i + 1) & mask;
+      unchecked(keys[i] = k);
+      unchecked(vals[i] = unchecked(oldVals[j]));
+    }
+    this.keys = keys;
+    this.vals = vals;
+    this.used = this.live;
+  }
+}
