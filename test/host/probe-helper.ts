@@ -1,7 +1,7 @@
 // Shared helpers for host conformance tests: builds the probe fixture if needed, loads it, and
 // parses the probe's result log lines.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Emulator, type EmulatedPlugin, type EmulatorOptions } from '../../host/index.ts';
@@ -19,7 +19,10 @@ export function probeBytes(): Uint8Array {
   if (stale) {
     mkdirSync(join(DIR, 'build'), { recursive: true });
     const { ascArgs } = JSON.parse(readFileSync(join(DIR, 'build.json'), 'utf8')) as { ascArgs: string[] };
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'asc'), ['test/fixtures/probe/assembly/index.ts', ...ascArgs, '-o', 'test/fixtures/probe/build/probe.wasm'], { cwd: ROOT, stdio: 'pipe' });
+    // test files run in parallel processes: compile to a private file, then rename atomically
+    const tmp = `test/fixtures/probe/build/probe.${process.pid}.tmp.wasm`;
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'asc'), ['test/fixtures/probe/assembly/index.ts', ...ascArgs, '-o', tmp], { cwd: ROOT, stdio: 'pipe' });
+    renameSync(join(ROOT, tmp), PROBE_WASM);
   }
   cached = new Uint8Array(readFileSync(PROBE_WASM));
   return cached;
