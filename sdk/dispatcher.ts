@@ -56,13 +56,19 @@ function findFactory(rootId: string): RootFactory | null {
  *  shared with the callout table so the table code exists once.) */
 const contexts = new IdTable<Object>();
 
-@inline function ctxGet(id: u32): BaseContext | null {
-  return changetype<BaseContext | null>(contexts.get(id));
+function ctxGet(id: u32): BaseContext | null {
+  if (id == lastId) return lastCtx;
+  const c = changetype<BaseContext | null>(contexts.get(id));
+  if (c !== null) {
+    lastId = id;
+    lastCtx = c;
+  }
+  return c;
 }
 
-// one-entry cache: most callbacks hit the same stream consecutively
-let lastHttpId: u32 = 0;
-let lastHttp: HttpContext | null = null;
+// one-entry cache: most callbacks hit the same context consecutively
+let lastId: u32 = 0;
+let lastCtx: BaseContext | null = null;
 
 /** Id of the context whose callback is running (root id for callouts delivered to a root). */
 let currentId: u32 = 0;
@@ -78,13 +84,8 @@ export function getRootContext(id: u32): RootContext | null {
   return c !== null && c.kind == KIND_ROOT ? changetype<RootContext>(c) : null;
 }
 export function getHttpContext(id: u32): HttpContext | null {
-  if (id == lastHttpId && id != 0) return lastHttp;
   const c = ctxGet(id);
-  if (c === null || c.kind != KIND_HTTP) return null;
-  const h = changetype<HttpContext>(c);
-  lastHttpId = id;
-  lastHttp = h;
-  return h;
+  return c !== null && c.kind == KIND_HTTP ? changetype<HttpContext>(c) : null;
 }
 export function getTcpContext(id: u32): TcpContext | null {
   const c = ctxGet(id);
@@ -174,6 +175,8 @@ export function onContextCreate(id: u32, parentId: u32): void {
   if (http !== null) {
     http.kind = KIND_HTTP;
     contexts.set(id, http);
+    lastId = id;
+    lastCtx = http;
     return;
   }
   const tcp = root.createTcpContext(id);
@@ -291,28 +294,28 @@ export function onUpstreamConnectionClose(id: u32, peer: u32): void {
 
 export function onLog(id: u32): void {
   currentId = id;
-  const h = getHttpContext(id);
-  if (h !== null) { h.onLog(); return; }
-  const t = getTcpContext(id);
-  if (t !== null) { t.onLog(); return; }
-  const r = getRootContext(id);
-  if (r !== null) r.onLog();
+  const c = ctxGet(id);
+  if (c === null) return;
+  const k = c.kind;
+  if (k == KIND_HTTP) changetype<HttpContext>(c).onLog();
+  else if (k == KIND_TCP) changetype<TcpContext>(c).onLog();
+  else changetype<RootContext>(c).onLog();
 }
 
 export function onDone(id: u32): bool {
   currentId = id;
-  const h = getHttpContext(id);
-  if (h !== null) { h.onDone(); return true; }
-  const t = getTcpContext(id);
-  if (t !== null) { t.onDone(); return true; }
-  const r = getRootContext(id);
-  if (r !== null) return r.onDone();
+  const c = ctxGet(id);
+  if (c === null) return true;
+  const k = c.kind;
+  if (k == KIND_HTTP) changetype<HttpContext>(c).onDone();
+  else if (k == KIND_TCP) changetype<TcpContext>(c).onDone();
+  else return changetype<RootContext>(c).onDone();
   return true;
 }
 
 export function onDelete(id: u32): void {
   currentId = id;
-  if (lastHttpId == id) { lastHttpId = 0; lastHttp = null; }
+  if (lastId == id) { lastId = 0; lastCtx = null; }
   const c = changetype<BaseContext | null>(contexts.delete(id));
   if (c === null) return;
   // Removed before onDelete runs, so callouts arriving later for it are dropped.

@@ -221,7 +221,13 @@ export function getBufferStatus(type: BufferType): i64 {
   return <i64>load<u32>(OUT_SIZE);
 }
 
+// Sizes are clamped to i32.MAX (memory is ≤ 1 GiB anyway) so hosts that read them as signed behave.
+@inline function clampSize(n: u32): u32 {
+  return n > <u32>i32.MAX_VALUE ? <u32>i32.MAX_VALUE : n;
+}
+
 export function getBufferBytes(type: BufferType, start: u32, maxSize: u32): ArrayBuffer | null {
+  maxSize = clampSize(maxSize);
   store<usize>(OUT_PTR, 0);
   store<usize>(OUT_SIZE, 0);
   if (st(abi.proxy_get_buffer_bytes(<u32>type, start, maxSize, OUT_PTR, OUT_SIZE)) != WasmResult.Ok) return null;
@@ -229,13 +235,14 @@ export function getBufferBytes(type: BufferType, start: u32, maxSize: u32): Arra
 }
 
 export function getBufferString(type: BufferType, start: u32, maxSize: u32): string | null {
+  maxSize = clampSize(maxSize);
   store<usize>(OUT_PTR, 0);
   store<usize>(OUT_SIZE, 0);
   if (st(abi.proxy_get_buffer_bytes(<u32>type, start, maxSize, OUT_PTR, OUT_SIZE)) != WasmResult.Ok) return null;
   return takeString(load<usize>(OUT_PTR), load<usize>(OUT_SIZE));
 }
 
-/** Pairs held in a buffer (gRPC metadata is a map, so this is rarely needed). */
+/** set_buffer_bytes: start 0 + size 0 = prepend; start 0 + size ≥ len = replace; start ≥ len = append. */
 export function setBufferBytes(type: BufferType, start: u32, size: u32, data: ArrayBuffer | null): WasmResult {
   return st(abi.proxy_set_buffer_bytes(<u32>type, start, size, bufPtr(data), bufLen(data)));
 }

@@ -58,10 +58,22 @@ export class IdTable<T> {
     if (k == 0 || k == TOMB) return null;
     const i = this.find(k);
     if (i < 0) return null;
+    const keys = this.keys;
+    const mask = keys.length - 1;
     const v = unchecked(this.vals[i]);
-    unchecked(this.keys[i] = TOMB);
     unchecked(this.vals[i] = null);
     this.live--;
+    if (unchecked(keys[(i + 1) & mask]) == 0) {
+      // end of a probe chain: free this slot and any tombstones right before it
+      let j = i;
+      do {
+        unchecked(keys[j] = 0);
+        this.used--;
+        j = (j - 1) & mask;
+      } while (unchecked(keys[j]) == TOMB);
+    } else {
+      unchecked(keys[i] = TOMB);
+    }
     return v;
   }
 
