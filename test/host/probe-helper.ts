@@ -11,17 +11,16 @@ const DIR = join(ROOT, 'test', 'fixtures', 'probe');
 export const PROBE_WASM = join(DIR, 'build', 'probe.wasm');
 
 let cached: Uint8Array | null = null;
-/** The probe's bytes, compiling it when missing or older than its source/config. */
+/** The probe's bytes, compiling it (as scripts/build.mjs does) when missing or older than its source/config. */
 export function probeBytes(): Uint8Array {
   if (cached) return cached;
   const src = [join(DIR, 'assembly', 'index.ts'), join(DIR, 'asconfig.json')];
   const stale = !existsSync(PROBE_WASM) || src.some((f) => statSync(f).mtimeMs > statSync(PROBE_WASM).mtimeMs);
   if (stale) {
     mkdirSync(join(DIR, 'build'), { recursive: true });
-    const { ascArgs } = JSON.parse(readFileSync(join(DIR, 'build.json'), 'utf8')) as { ascArgs: string[] };
     // test files run in parallel processes: compile to a private file, then rename atomically
     const tmp = `test/fixtures/probe/build/probe.${process.pid}.tmp.wasm`;
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'asc'), ['test/fixtures/probe/assembly/index.ts', ...ascArgs, '-o', tmp], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'asc'), ['test/fixtures/probe/assembly/index.ts', '--config', 'test/fixtures/probe/asconfig.json', '--target', 'release', '-o', tmp], { cwd: ROOT, stdio: 'pipe' });
     renameSync(join(ROOT, tmp), PROBE_WASM);
   }
   cached = new Uint8Array(readFileSync(PROBE_WASM));
