@@ -60,7 +60,7 @@ export function checkPairs(ptr: usize, len: usize): i32 {
   if (len > MAX_BYTES) return -1;
   const n = load<u32>(ptr);
   if (n > MAX_PAIRS) return -1;
-  const header = 4 + (<usize>n << 3);
+  const header: usize = 4 + (<usize>n << 3);
   if (header > len) return -1;
   let data = header;
   for (let i: usize = 0; i < <usize>n; i++) {
