@@ -16,7 +16,7 @@ export interface LeanModule {
 }
 
 export async function leanModule(name: string, bytes: Uint8Array, opts: { rootId?: string; logLevel?: number } = {}): Promise<LeanModule> {
-  const mod = await WebAssembly.compile(bytes);
+  const mod = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   let inst: WebAssembly.Instance;
   const mem = () => (inst.exports.memory as WebAssembly.Memory).buffer;
   const counts = { logs: 0, headerAdds: 0 };

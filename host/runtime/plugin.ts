@@ -45,6 +45,19 @@ export interface PluginOptions {
   callouts?: CalloutHandler;
   /** FAIL_RELOAD backoff (reload_config.backoff.base_interval). Default 1000 ms. */
   reloadBackoffMs?: number;
+  /**
+   * How many entries each record (logs, hostcalls, callbacks, route-cache clears) keeps; older ones are
+   * dropped, so a long-running plugin (benchmarks, the dev gateway) does not grow without bound.
+   * Default 100,000; 0 records nothing (strict mode still sees every hostcall).
+   */
+  recordLimit?: number;
+}
+
+/** Append to a bounded record: past `limit`, the oldest half is dropped (amortised O(1)). */
+export function recordBounded<T>(list: T[], item: T, limit: number): void {
+  if (limit <= 0) return;
+  list.push(item);
+  if (list.length > limit) list.splice(0, list.length - Math.floor(limit / 2));
 }
 
 export class PluginStartError extends Error {
@@ -115,6 +128,7 @@ export class Plugin {
     if (opts.callouts) this.callouts.handler = opts.callouts;
     this.callouts.afterDelivery = () => this.process.drain();
     const self = this;
+    const limit = opts.recordLimit ?? 100_000;
     this.env = {
       process: this.process,
       abi: this.abi,
@@ -124,16 +138,16 @@ export class Plugin {
       envVars: opts.envVars ?? {},
       newestCppHost: opts.newestCppHost ?? false,
       logLevel: () => self.logLevel,
-      log: (e) => self.logs.push(e),
-      hostcall: (r) => { self.hostcalls.push(r); self.onHostcall?.(r); },
-      callback: (r) => self.callbacks.push(r),
+      log: (e) => recordBounded(self.logs, e, limit),
+      hostcall: (r) => { recordBounded(self.hostcalls, r, limit); self.onHostcall?.(r); },
+      callback: (r) => recordBounded(self.callbacks, r, limit),
       trap: (t) => { self.traps.push(t); self.onTrap?.(t); },
       callouts: this.callouts,
       clusters,
       globalProperties: () => self.globals,
       routeCacheCleared: (streamId, kind) => {
         const w = self.workers.find((x) => x.vm.ctx(streamId)) ?? null;
-        self.routeCacheClears.push({ worker: w?.index ?? -1, streamId, kind });
+        recordBounded(self.routeCacheClears, { worker: w?.index ?? -1, streamId, kind }, limit);
       },
       onVmFailed: (vm) => {
         const w = self.workers.find((x) => x.vm === vm);
