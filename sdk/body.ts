@@ -50,10 +50,12 @@ export class Body {
   }
 }
 
-let bodies: StaticArray<Body | null> = new StaticArray<Body | null>(9);
+let bodyCache: StaticArray<Body | null> | null = null;
 
 /** The shared Body handle for a buffer type. */
 export function bodyOf(type: BufferType): Body {
+  let bodies = bodyCache;
+  if (bodies === null) bodyCache = bodies = new StaticArray<Body | null>(9);
   let b = bodies[<i32>type]; // checked: a bad type is a programmer error
   if (b === null) {
     b = new Body(type);

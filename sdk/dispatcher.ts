@@ -154,12 +154,11 @@ export function onContextCreate(id: u32, parentId: u32): void {
   if (parentId == 0) {
     if (ctxGet(id) !== null) return; // tolerate a repeated create for an existing root
     refreshLogLevel();
-    let rootId = hc.getPropertyString(["plugin_root_id"]);
-    if (rootId === null) rootId = "";
+    const rootId = hc.getPluginRootId();
     const factory = findFactory(rootId);
     let root: RootContext;
     if (factory === null) {
-      logCritical("no root context registered for root_id \"" + rootId + "\"");
+      logCritical("no root context registered for this plugin's root_id (registerRootContext)");
       root = new UnknownRoot(id);
     } else {
       root = factory(id);

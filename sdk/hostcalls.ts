@@ -86,6 +86,15 @@ export function getPropertyString(path: string[]): string | null {
   return takeString(load<usize>(OUT_PTR), load<usize>(OUT_SIZE));
 }
 
+/** The `plugin_root_id` property ("" when absent), without building a path array. */
+export function getPluginRootId(): string {
+  const name = memory.data<u8>([0x70, 0x6c, 0x75, 0x67, 0x69, 0x6e, 0x5f, 0x72, 0x6f, 0x6f, 0x74, 0x5f, 0x69, 0x64]); // "plugin_root_id"
+  store<usize>(OUT_PTR, 0);
+  store<usize>(OUT_SIZE, 0);
+  if (st(abi.proxy_get_property(name, 14, OUT_PTR, OUT_SIZE)) != WasmResult.Ok) return "";
+  return takeString(load<usize>(OUT_PTR), load<usize>(OUT_SIZE));
+}
+
 /** Store `value` in the stream's filter state under "wasm.<path>" (path segments NUL-joined). */
 export function setProperty(path: string[], value: ArrayBuffer | null): WasmResult {
   encodePath(path);

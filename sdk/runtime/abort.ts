@@ -41,10 +41,10 @@ function abortPutU32(v: u32): void {
 export function proxyAbort(message: string | null, fileName: string | null, lineNumber: u32, columnNumber: u32): void {
   store<u32>(POS, 0);
   abortPutAscii("abort: ");
-  abortPutAscii(message !== null ? message : "(no message)");
-  if (fileName !== null) {
+  abortPutAscii(changetype<usize>(message) != 0 ? changetype<string>(message) : "(no message)");
+  if (changetype<usize>(fileName) != 0) {
     abortPutAscii(" at ");
-    abortPutAscii(fileName);
+    abortPutAscii(changetype<string>(fileName));
     abortPutAscii(":");
     abortPutU32(lineNumber);
     abortPutAscii(":");
