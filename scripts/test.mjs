@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: build, as-pect SDK specs, node:test suites; ends with exactly one line `N passed, N failed`.
 //
-//   node scripts/test.mjs [--no-build] [--only=build,aspect,node]
+//   node scripts/test.mjs [--no-build] [--only=build,types,aspect,node]
 //
 // Stages (all output is streamed live):
 //   1. build   `node scripts/build.mjs` (skipped with a message while the script does not exist)
+//   1b. types  `tsc --noEmit` over host/, test/, scripts/, bench/ (counts as one test)
 //   2. aspect  `asp --config as-pect.config.js` (compile settings: as-pect.asconfig.json) (skipped if no spec exists);
 //              counts come from asp's final `[Tests]: P / T` summary line (failed = T - P)
 //   3. node    `node --import tsx --test` over test/**/*.test.ts, examples/*/*.test.ts, filters/*/*.test.ts
@@ -27,10 +28,10 @@ process.chdir(ROOT);
 const args = process.argv.slice(2);
 let only = null;
 for (const a of args) {
-  if (a === "--no-build") only = ["aspect", "node"];
+  if (a === "--no-build") only = ["types", "aspect", "node"];
   else if (a.startsWith("--only=")) only = a.slice(7).split(",");
   else {
-    console.error(`test: unknown argument ${a}\nusage: node scripts/test.mjs [--no-build] [--only=build,aspect,node]`);
+    console.error(`test: unknown argument ${a}\nusage: node scripts/test.mjs [--no-build] [--only=build,types,aspect,node]`);
     process.exit(2);
   }
 }
@@ -85,6 +86,14 @@ async function stageBuild() {
   const r = await run(process.execPath, ["scripts/build.mjs"], colorEnv);
   if (r.code === 0) results.push({ stage: "build", passed: 0, failed: 0, note: "ok" });
   else results.push({ stage: "build", passed: 0, failed: 1, note: `build failed (${exitNote(r)})` });
+}
+
+// --- 1b. types: the host, tests and benchmarks type-check (tsx strips types without checking them) ----
+async function stageTypes() {
+  banner("typecheck (tsc --noEmit)");
+  const r = await run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"]);
+  if (r.code === 0) results.push({ stage: "types", passed: 1, failed: 0, note: "tsc ok" });
+  else results.push({ stage: "types", passed: 0, failed: 1, note: `tsc reported errors (${exitNote(r)})` });
 }
 
 // --- 2. as-pect -----------------------------------------------------------------------------------
@@ -210,7 +219,7 @@ async function stageNode() {
 
 // --- main -----------------------------------------------------------------------------------------
 const started = Date.now();
-for (const [name, fn] of [["build", stageBuild], ["aspect", stageAspect], ["node", stageNode]]) {
+for (const [name, fn] of [["build", stageBuild], ["types", stageTypes], ["aspect", stageAspect], ["node", stageNode]]) {
   if (!wanted(name)) continue;
   try {
     await fn();
