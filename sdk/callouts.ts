@@ -19,7 +19,7 @@ import * as hc from "./hostcalls";
 import { Callout, registerCallout } from "./dispatcher";
 import { ReadonlyHeaderMap, httpCallResponseHeaders, httpCallResponseTrailers } from "./headers";
 import { Headers, encodePairs } from "./pairs";
-import { hasIllegalHeaderChars } from "./runtime/memory";
+import { hasIllegalHeaderChars, utf8Encode } from "./runtime/memory";
 
 /** Outcome of starting a callout: `token` (0 when it failed) and the host `status`. */
 export class CalloutResult {
@@ -77,5 +77,5 @@ export function httpCall(cluster: string, headers: Headers, body: ArrayBuffer | 
 /** Same as httpCall with a string body. */
 export function httpCallString(cluster: string, headers: Headers, body: string, timeoutMs: u32,
                                callback: HttpCallCallback, trailers: Headers | null = null): CalloutResult {
-  return httpCall(cluster, headers, body.length ? String.UTF8.encode(body) : null, timeoutMs, callback, trailers);
+  return httpCall(cluster, headers, body.length ? utf8Encode(body) : null, timeoutMs, callback, trailers);
 }

@@ -16,7 +16,7 @@ import * as hc from "./hostcalls";
 import { Body, bodyOf } from "./body";
 import { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers } from "./headers";
 import { Headers, encodePairs } from "./pairs";
-import { hasIllegalHeaderChars } from "./runtime/memory";
+import { hasIllegalHeaderChars, utf8Encode } from "./runtime/memory";
 import { clearRouteCache } from "./foreign";
 
 /** Common base of every context. */
@@ -109,7 +109,7 @@ export class HttpContext extends BaseContext {
    */
   sendLocalResponse(statusCode: u32, body: string = "", headers: Headers | null = null,
                     grpcStatus: i32 = -1, details: string = ""): bool {
-    return this.sendLocalResponseBytes(statusCode, body.length ? String.UTF8.encode(body) : null, headers, grpcStatus, details);
+    return this.sendLocalResponseBytes(statusCode, body.length ? utf8Encode(body) : null, headers, grpcStatus, details);
   }
 
   sendLocalResponseBytes(statusCode: u32, body: ArrayBuffer | null, headers: Headers | null = null,

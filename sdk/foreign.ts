@@ -45,12 +45,12 @@ export function encodeSetEnvoyFilterStateArguments(path: string, value: string, 
   if (pl) {
     store<u8>(p++, 0x0A); // field 1, wire type 2
     p = putVarint(p, pl);
-    p += <usize>String.UTF8.encodeUnsafe(changetype<usize>(path), path.length, p);
+    p += <usize>String.UTF8.encodeUnsafe(changetype<usize>(path), path.length, p, false, String.UTF8.ErrorMode.REPLACE);
   }
   if (vl) {
     store<u8>(p++, 0x12); // field 2, wire type 2
     p = putVarint(p, vl);
-    p += <usize>String.UTF8.encodeUnsafe(changetype<usize>(value), value.length, p);
+    p += <usize>String.UTF8.encodeUnsafe(changetype<usize>(value), value.length, p, false, String.UTF8.ErrorMode.REPLACE);
   }
   if (span != 0) {
     store<u8>(p++, 0x18); // field 3, varint

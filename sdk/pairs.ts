@@ -41,10 +41,10 @@ export function encodePairs(pairs: Headers): ArrayBuffer {
   let data = base + 4 + (<usize>n << 3);
   for (let i = 0; i < n; i++) {
     const p = unchecked(pairs[i]);
-    const k = String.UTF8.encodeUnsafe(changetype<usize>(p.key), p.key.length, data);
+    const k = String.UTF8.encodeUnsafe(changetype<usize>(p.key), p.key.length, data, false, String.UTF8.ErrorMode.REPLACE);
     data += k;
     store<u8>(data++, 0);
-    const v = String.UTF8.encodeUnsafe(changetype<usize>(p.value), p.value.length, data);
+    const v = String.UTF8.encodeUnsafe(changetype<usize>(p.value), p.value.length, data, false, String.UTF8.ErrorMode.REPLACE);
     data += v;
     store<u8>(data++, 0);
     store<u32>(lens, <u32>k);

@@ -6,7 +6,7 @@
 
 import * as hc from "./hostcalls";
 import { Headers, decodePairsBuffer } from "./pairs";
-import { decodeUtf8 } from "./runtime/memory";
+import { utf8Encode } from "./runtime/memory";
 
 /** Split "a.b.c" into ["a","b","c"]. */
 export function splitPropertyPath(dotted: string): string[] {
@@ -73,7 +73,7 @@ export function setProperty<T>(path: T, value: ArrayBuffer | null): bool {
   return hc.setProperty(toPath<T>(path), value) == 0;
 }
 export function setPropertyString<T>(path: T, value: string): bool {
-  return hc.setProperty(toPath<T>(path), String.UTF8.encode(value)) == 0;
+  return hc.setProperty(toPath<T>(path), utf8Encode(value)) == 0;
 }
 
 /**

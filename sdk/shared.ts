@@ -2,11 +2,13 @@
 
 import { WasmResult } from "./abi/enums";
 import * as hc from "./hostcalls";
+import { utf8Encode, decodeUtf8 } from "./runtime/memory";
 
 /** A value read from shared data with its CAS. */
 export class SharedDataValue {
   constructor(public readonly value: ArrayBuffer, public readonly cas: u32) {}
-  toString(): string { return String.UTF8.decode(this.value); }
+  /** The value decoded as UTF-8 (invalid sequences → U+FFFD). */
+  toString(): string { return decodeUtf8(changetype<usize>(this.value), <usize>this.value.byteLength); }
 }
 
 export namespace SharedData {
@@ -23,7 +25,7 @@ export namespace SharedData {
   }
 
   export function setString(key: string, value: string, cas: u32 = 0): WasmResult {
-    return hc.setSharedData(key, String.UTF8.encode(value), cas);
+    return hc.setSharedData(key, utf8Encode(value), cas);
   }
 
   /**
@@ -55,7 +57,7 @@ export namespace SharedQueue {
   export function resolve(vmId: string, name: string): u32 { return hc.resolveSharedQueue(vmId, name); }
   export function enqueue(token: u32, data: ArrayBuffer | null): WasmResult { return hc.enqueueSharedQueue(token, data); }
   export function enqueueString(token: u32, data: string): WasmResult {
-    return hc.enqueueSharedQueue(token, String.UTF8.encode(data));
+    return hc.enqueueSharedQueue(token, utf8Encode(data));
   }
   /** Next item, or null (Empty / NotFound — see hostcalls.lastStatus). */
   export function dequeue(token: u32): ArrayBuffer | null { return hc.dequeueSharedQueue(token); }

@@ -36,7 +36,7 @@ export let putLen: usize = 0;
 /** Write `s` as UTF-8 at the cursor (capacity reserved by scratchBegin); returns its address. */
 export function scratchPut(s: string): usize {
   const dst = scratchPtr + scratchPos;
-  const n = String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, dst);
+  const n = String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, dst, false, String.UTF8.ErrorMode.REPLACE);
   scratchPos += n;
   putLen = n;
   return dst;
@@ -60,6 +60,11 @@ export function scratchPutByte(b: u8): void {
 export function encode1(s: string): usize {
   scratchBegin(utf8Length(s));
   return scratchPut(s);
+}
+
+/** UTF-8 bytes of `s` in a new ArrayBuffer; lone surrogates become U+FFFD. */
+export function utf8Encode(s: string): ArrayBuffer {
+  return String.UTF8.encode(s, false, String.UTF8.ErrorMode.REPLACE);
 }
 
 // Two strings at once (key + value): pointers/lengths in these globals.
