@@ -1,0 +1,79 @@
+// Shared helpers for the SDK-through-the-host tests: builds test/fixtures/sdk-coverage (as
+// scripts/build.mjs does, with the project asconfig.json) when missing or stale, loads it in the
+// emulator and parses the fixture's `cov:<what>=<value>` result lines.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Emulator, type EmulatedPlugin, type EmulatorOptions } from '../../host/index.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DIR = join(ROOT, 'test', 'fixtures', 'sdk-coverage');
+export const COVERAGE_WASM = join(DIR, 'build', 'sdk-coverage.wasm');
+
+function sources(): string[] {
+  const out = [join(DIR, 'assembly', 'index.ts'), join(ROOT, 'asconfig.json')];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) out.push(p);
+    }
+  };
+  walk(join(ROOT, 'sdk'));
+  return out;
+}
+
+let cached: Uint8Array | null = null;
+/** The fixture's bytes, compiling it when missing or older than its source, the SDK or asconfig.json. */
+export function coverageBytes(): Uint8Array {
+  if (cached) return cached;
+  const stale = !existsSync(COVERAGE_WASM) || sources().some((f) => statSync(f).mtimeMs > statSync(COVERAGE_WASM).mtimeMs);
+  if (stale) {
+    mkdirSync(join(DIR, 'build'), { recursive: true });
+    // test files run in parallel processes: compile to a private file, then rename atomically
+    const tmp = `test/fixtures/sdk-coverage/build/sdk-coverage.${process.pid}.tmp.wasm`;
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'asc'),
+      ['test/fixtures/sdk-coverage/assembly/index.ts', '--config', 'asconfig.json', '--target', 'release', '-o', tmp],
+      { cwd: ROOT, stdio: 'pipe' });
+    renameSync(join(ROOT, tmp), COVERAGE_WASM);
+  }
+  cached = new Uint8Array(readFileSync(COVERAGE_WASM));
+  return cached;
+}
+
+export const CLUSTERS = ['auth', 'grpc_cluster'];
+
+/** Load the coverage filter (root id "cov" unless given). */
+export function load(opts: Partial<EmulatorOptions> = {}): EmulatedPlugin {
+  return Emulator.loadSync({ wasm: coverageBytes(), name: 'cov_plugin', rootId: 'cov', vmId: 'cov_vm', clusters: CLUSTERS, ...opts });
+}
+
+/** Every `cov:<what>=<value>` line (all VMs unless worker given), values in order. */
+export function outs(p: EmulatedPlugin, what: string, worker?: number): string[] {
+  const prefix = `cov:${what}=`;
+  return p.logs({ includeSuppressed: true, source: 'proxy_log', worker })
+    .filter((e) => e.message.startsWith(prefix))
+    .map((e) => e.message.slice(prefix.length));
+}
+/** The last `cov:<what>` value; throws when there is none. */
+export function out(p: EmulatedPlugin, what: string, worker?: number): string {
+  const all = outs(p, what, worker);
+  if (!all.length) {
+    const seen = p.logs({ includeSuppressed: true }).map((e) => e.message).join('\n  ');
+    throw new Error(`no cov:${what} line; logs:\n  ${seen}`);
+  }
+  return all[all.length - 1];
+}
+
+export function req(path: string, ...actions: string[]): Array<[string, string]> {
+  return [
+    [':method', 'GET'], [':path', path], [':authority', 'example.com'], [':scheme', 'http'],
+    ...actions.map((a) => ['x-do', a] as [string, string]),
+  ];
+}
+
+/** Hostcalls of `name` (optionally only those whose note equals `note`). */
+export function calls(p: EmulatedPlugin, name: string, note?: string) {
+  return p.hostcalls({ name }).filter((h) => note === undefined || h.note === note);
+}
