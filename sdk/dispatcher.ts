@@ -79,9 +79,18 @@ export function currentContextId(): u32 {
 }
 
 /** Look up a live context by id. */
+// roots are looked up on every stream creation: a second one-entry cache for them
+let lastRootId: u32 = 0;
+let lastRoot: RootContext | null = null;
+
 export function getRootContext(id: u32): RootContext | null {
+  if (id == lastRootId) return lastRoot;
   const c = ctxGet(id);
-  return c !== null && c.kind == KIND_ROOT ? changetype<RootContext>(c) : null;
+  if (c === null || c.kind != KIND_ROOT) return null;
+  const r = changetype<RootContext>(c);
+  lastRootId = id;
+  lastRoot = r;
+  return r;
 }
 export function getHttpContext(id: u32): HttpContext | null {
   const c = ctxGet(id);
@@ -315,6 +324,7 @@ export function onDone(id: u32): bool {
 export function onDelete(id: u32): void {
   currentId = id;
   if (lastId == id) { lastId = 0; lastCtx = null; }
+  if (lastRootId == id) { lastRootId = 0; lastRoot = null; }
   const c = changetype<BaseContext | null>(contexts.delete(id));
   if (c === null) return;
   // Removed before onDelete runs, so callouts arriving later for it are dropped.

@@ -37,17 +37,24 @@ export class IdTable<T> {
 
   set(k: u32, v: T): void {
     if (k == 0 || k == TOMB) return;
-    const f = this.find(k);
-    if (f >= 0) {
-      unchecked(this.vals[f] = v);
-      return;
-    }
     if ((this.used + 1) * 4 > this.keys.length * 3) this.rebuild();
     const keys = this.keys;
     const mask = keys.length - 1;
     let i = <i32>(k * 0x9E3779B1 >>> 16) & mask;
-    while (unchecked(keys[i]) != 0 && unchecked(keys[i]) != TOMB) i = (i + 1) & mask;
-    if (unchecked(keys[i]) == 0) this.used++;
+    let tomb = -1;
+    // one probe: stop at the key (update) or at an empty slot (insert, reusing a tombstone seen)
+    while (true) {
+      const kk = unchecked(keys[i]);
+      if (kk == k) {
+        unchecked(this.vals[i] = v);
+        return;
+      }
+      if (kk == 0) break;
+      if (kk == TOMB && tomb < 0) tomb = i;
+      i = (i + 1) & mask;
+    }
+    if (tomb >= 0) i = tomb;
+    else this.used++;
     unchecked(keys[i] = k);
     unchecked(this.vals[i] = v);
     this.live++;
