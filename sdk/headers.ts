@@ -47,15 +47,13 @@ export class ReadonlyHeaderMap {
 
 /** A writable header map of the current HTTP stream (maps 0–3). */
 export class HeaderMap extends ReadonlyHeaderMap {
-  /** Replace every value of `name` with `value` (adds if absent). */
+  /** Replace every value of `name` with `value` (adds if absent). False on CR/LF/NUL or host error. */
   set(name: string, value: string): bool {
-    if (hasIllegalHeaderChars(value) || hasIllegalHeaderChars(name)) return false;
     return hc.replaceHeaderMapValue(this.mapType, name, value) == WasmResult.Ok;
   }
 
   /** Append another entry. */
   add(name: string, value: string): bool {
-    if (hasIllegalHeaderChars(value) || hasIllegalHeaderChars(name)) return false;
     return hc.addHeaderMapValue(this.mapType, name, value) == WasmResult.Ok;
   }
 

@@ -5,7 +5,7 @@ import * as abi from "./abi/imports";
 import { WasmResult, MapType, BufferType, StreamType, MetricType } from "./abi/enums";
 import {
   OUT_PTR, OUT_SIZE, OUT_3, OUT_U64, encode1, encode2, encA, encALen, encB, encBLen, encC, encCLen, encode3, putLen,
-  scratchBegin, scratchPut, scratchPutByte, scratchBase, scratchUsed, utf8Length, takeString, takeBuffer,
+  scratchBegin, scratchPut, scratchPutByte, scratchBase, scratchUsed, reserveFor, encIllegal, takeString, takeBuffer,
   decodeUtf8, freeResult,
 } from "./runtime/memory";
 import { Headers, HeaderPair, decodePairs } from "./pairs";
@@ -60,7 +60,7 @@ export function getStatus(): i32 {
 function encodePath(path: string[]): void {
   let total: usize = 0;
   const n = path.length;
-  for (let i = 0; i < n; i++) total += utf8Length(unchecked(path[i])) + 1;
+  for (let i = 0; i < n; i++) total += reserveFor(unchecked(path[i])) + 1;
   scratchBegin(total);
   for (let i = 0; i < n; i++) {
     if (i > 0) scratchPutByte(0);
@@ -185,13 +185,16 @@ export function getHeaderMapValue(map: MapType, key: string): string | null {
   return takeString(load<usize>(OUT_PTR), load<usize>(OUT_SIZE));
 }
 
+/** Header writes refuse CR/LF/NUL in key or value (BadArgument, host not called). */
 export function addHeaderMapValue(map: MapType, key: string, value: string): WasmResult {
   encode2(key, value);
+  if (encIllegal) return st(WasmResult.BadArgument);
   return st(abi.proxy_add_header_map_value(<u32>map, encA, encALen, encB, encBLen));
 }
 
 export function replaceHeaderMapValue(map: MapType, key: string, value: string): WasmResult {
   encode2(key, value);
+  if (encIllegal) return st(WasmResult.BadArgument);
   return st(abi.proxy_replace_header_map_value(<u32>map, encA, encALen, encB, encBLen));
 }
 

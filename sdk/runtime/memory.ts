@@ -20,9 +20,10 @@ let scratchPos: usize = 0;
 
 /** Reserve `total` bytes of scratch and reset the cursor. Previously returned scratch pointers die. */
 export function scratchBegin(total: usize): void {
-  if (total > scratchCap) {
+  if (total > scratchCap || (scratchCap > 65536 && total <= 4096)) {
+    // grow, or give back a large area once a big payload has gone through
     if (scratchPtr) heap.free(scratchPtr);
-    let cap = scratchCap < 256 ? <usize>256 : scratchCap;
+    let cap: usize = 256;
     while (cap < total) cap <<= 1;
     scratchPtr = heap.alloc(cap);
     scratchCap = cap;
@@ -30,15 +31,67 @@ export function scratchBegin(total: usize): void {
   scratchPos = 0;
 }
 
+/** Scratch bytes to reserve for `s`: 3 per UTF-16 unit (the UTF-8 worst case) for short strings,
+ *  the exact length for long ones. Lets scratchPut encode in a single pass. */
+@inline export function reserveFor(s: string): usize {
+  const n = <usize>s.length;
+  return n <= 16384 ? n * 3 : utf8Length(s);
+}
+
 /** Length (UTF-8 bytes) of the last string written with scratchPut. */
 export let putLen: usize = 0;
+/** Whether the last string written with scratchPut contained CR, LF or NUL. */
+export let putIllegal: bool = false;
 
-/** Write `s` as UTF-8 at the cursor (capacity reserved by scratchBegin); returns its address. */
+/**
+ * Write `s` as UTF-8 at the cursor (capacity reserved by scratchBegin); returns its address.
+ * One pass, ASCII fast path; lone surrogates become U+FFFD; notes CR/LF/NUL in putIllegal.
+ */
 export function scratchPut(s: string): usize {
   const dst = scratchPtr + scratchPos;
-  const n = String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, dst, false, String.UTF8.ErrorMode.REPLACE);
+  let o = dst;
+  let q = changetype<usize>(s);
+  const end = q + (<usize>s.length << 1);
+  let bad = false;
+  while (q < end) {
+    let c = <u32>load<u16>(q);
+    q += 2;
+    if (c < 0x80) {
+      store<u8>(o++, <u8>c);
+      if (c < 14) bad = bad || c == 0 || c == 10 || c == 13;
+      continue;
+    }
+    if (c < 0x800) {
+      store<u8>(o, <u8>(0xC0 | (c >> 6)));
+      store<u8>(o, <u8>(0x80 | (c & 0x3F)), 1);
+      o += 2;
+      continue;
+    }
+    if (c - 0xD800 < 0x800) { // surrogate
+      if (c < 0xDC00 && q < end) {
+        const c2 = <u32>load<u16>(q);
+        if (c2 - 0xDC00 < 0x400) {
+          q += 2;
+          const cp = 0x10000 + ((c - 0xD800) << 10) + (c2 - 0xDC00);
+          store<u8>(o, <u8>(0xF0 | (cp >> 18)));
+          store<u8>(o, <u8>(0x80 | ((cp >> 12) & 0x3F)), 1);
+          store<u8>(o, <u8>(0x80 | ((cp >> 6) & 0x3F)), 2);
+          store<u8>(o, <u8>(0x80 | (cp & 0x3F)), 3);
+          o += 4;
+          continue;
+        }
+      }
+      c = 0xFFFD;
+    }
+    store<u8>(o, <u8>(0xE0 | (c >> 12)));
+    store<u8>(o, <u8>(0x80 | ((c >> 6) & 0x3F)), 1);
+    store<u8>(o, <u8>(0x80 | (c & 0x3F)), 2);
+    o += 3;
+  }
+  const n = o - dst;
   scratchPos += n;
   putLen = n;
+  putIllegal = bad;
   return dst;
 }
 
@@ -58,7 +111,7 @@ export function scratchPutByte(b: u8): void {
 
 /** Encode one string into scratch: returns the pointer, length in putLen. */
 export function encode1(s: string): usize {
-  scratchBegin(utf8Length(s));
+  scratchBegin(reserveFor(s));
   return scratchPut(s);
 }
 
@@ -72,20 +125,24 @@ export let encA: usize = 0;
 export let encALen: usize = 0;
 export let encB: usize = 0;
 export let encBLen: usize = 0;
+/** CR/LF/NUL seen in either string of the last encode2. */
+export let encIllegal: bool = false;
 
 export function encode2(a: string, b: string): void {
-  scratchBegin(utf8Length(a) + utf8Length(b));
+  scratchBegin(reserveFor(a) + reserveFor(b));
   encA = scratchPut(a);
   encALen = putLen;
+  const badA = putIllegal;
   encB = scratchPut(b);
   encBLen = putLen;
+  encIllegal = badA || putIllegal;
 }
 
 export let encC: usize = 0;
 export let encCLen: usize = 0;
 
 export function encode3(a: string, b: string, c: string): void {
-  scratchBegin(utf8Length(a) + utf8Length(b) + utf8Length(c));
+  scratchBegin(reserveFor(a) + reserveFor(b) + reserveFor(c));
   encA = scratchPut(a);
   encALen = putLen;
   encB = scratchPut(b);
