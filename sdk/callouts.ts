@@ -48,6 +48,10 @@ export class HttpCallCallback extends Callout {
   /** True when the call failed (no response: reset / connection failure). Code via hostcalls.getStatus(). */
   failed(): bool { return this.numHeaders == 0 && this.bodySize == 0 && this.numTrailers == 0; }
 
+  /** After a failed call: the host status code (Envoy: 11 BrokenConnection, message "reset" in
+   *  hostcalls.lastHostStatusMessage); -1 if unavailable. */
+  failureCode(): i32 { return hc.getStatus(); }
+
   _httpResponse(numHeaders: u32, bodySize: u32, numTrailers: u32): void {
     this.numHeaders = numHeaders;
     this.bodySize = bodySize;
