@@ -12,6 +12,12 @@
 // Specs can observe and steer this state through the "test_host" namespace (declare them in a spec with
 // @external("test_host", "...")): log_count(), log_level_at(i), log_message_at(i, ptr, max) → byte length,
 // set_log_level(level), unimplemented_count(), reset().
+// Properties (for properties.spec.ts):
+//   env.proxy_get_property  → records the path bytes; answers with the next queued result: a guest block
+//                             (ptr, len) the spec allocated with heap.alloc (the SDK frees it), or a status
+//   env.proxy_set_property  → records path and value bytes, returns Ok
+//   test_host: queue_property_result(ptr, len), queue_property_status(status), last_path_len(),
+//   last_path_copy(ptr, max), last_set_value_len(), last_set_value_copy(ptr, max), log_level_reads()
 
 export const WasmResult = { Ok: 0, NotFound: 1, BadArgument: 2, Unimplemented: 12 };
 
@@ -21,12 +27,23 @@ export const hostState = {
   logLevel: 2, // info
   /** @type {string[]} names of stubbed hostcalls that were called */
   unimplemented: [],
+  /** @type {Array<{ptr: number, len: number} | {status: number}>} answers for the next proxy_get_property calls */
+  propertyResults: [],
+  /** @type {Uint8Array | null} path bytes of the last proxy_get_property / proxy_set_property */
+  lastPath: null,
+  /** @type {Uint8Array | null} value bytes of the last proxy_set_property */
+  lastSetValue: null,
+  logLevelReads: 0,
 };
 
 export function resetHostState() {
   hostState.logs.length = 0;
   hostState.logLevel = 2;
   hostState.unimplemented.length = 0;
+  hostState.propertyResults.length = 0;
+  hostState.lastPath = null;
+  hostState.lastSetValue = null;
+  hostState.logLevelReads = 0;
 }
 
 // proxy-wasm ABI 0.2.1 imports (plus the 0.1.0/Envoy-specific ones an SDK may declare).
@@ -64,8 +81,27 @@ export function buildHostImports(getMemory) {
     return WasmResult.Ok;
   };
   env.proxy_get_log_level = (retPtr) => {
+    hostState.logLevelReads++;
     view().setUint32(retPtr, hostState.logLevel, true);
     return WasmResult.Ok;
+  };
+  env.proxy_get_property = (pathPtr, pathLen, valuePtrOut, valueLenOut) => {
+    hostState.lastPath = bytes().slice(pathPtr, pathPtr + pathLen);
+    const r = hostState.propertyResults.shift() ?? { status: WasmResult.NotFound };
+    if ("status" in r) return r.status;
+    view().setUint32(valuePtrOut, r.ptr, true);
+    view().setUint32(valueLenOut, r.len, true);
+    return WasmResult.Ok;
+  };
+  env.proxy_set_property = (pathPtr, pathLen, valuePtr, valueLen) => {
+    hostState.lastPath = bytes().slice(pathPtr, pathPtr + pathLen);
+    hostState.lastSetValue = bytes().slice(valuePtr, valuePtr + valueLen);
+    return WasmResult.Ok;
+  };
+  const copyOut = (b, ptr, max) => {
+    if (b === null) return -1;
+    bytes().set(b.subarray(0, Math.min(max, b.length)), ptr);
+    return b.length;
   };
   const test_host = {
     log_count: () => hostState.logs.length,
@@ -79,6 +115,13 @@ export function buildHostImports(getMemory) {
     set_log_level: (level) => { hostState.logLevel = level; },
     unimplemented_count: () => hostState.unimplemented.length,
     reset: () => resetHostState(),
+    queue_property_result: (ptr, len) => { hostState.propertyResults.push({ ptr, len }); },
+    queue_property_status: (status) => { hostState.propertyResults.push({ status }); },
+    last_path_len: () => (hostState.lastPath === null ? -1 : hostState.lastPath.length),
+    last_path_copy: (ptr, max) => copyOut(hostState.lastPath, ptr, max),
+    last_set_value_len: () => (hostState.lastSetValue === null ? -1 : hostState.lastSetValue.length),
+    last_set_value_copy: (ptr, max) => copyOut(hostState.lastSetValue, ptr, max),
+    log_level_reads: () => hostState.logLevelReads,
   };
   const wasi_snapshot_preview1 = {
     proc_exit: (code) => { throw new Error(`proc_exit(${code}) called from a spec`); },

@@ -22,3 +22,42 @@ export function logMessageAt(i: i32): string | null {
   log_message_at(i, changetype<usize>(buf), n);
   return String.UTF8.decode(buf);
 }
+
+// ---- properties (see host-imports.js): queued answers for proxy_get_property, recorded paths ----
+
+@external("test_host", "queue_property_result")
+declare function queue_property_result(ptr: usize, len: usize): void;
+@external("test_host", "queue_property_status")
+export declare function queuePropertyStatus(status: u32): void;
+@external("test_host", "last_path_copy")
+declare function last_path_copy(ptr: usize, max: i32): i32;
+@external("test_host", "last_set_value_copy")
+declare function last_set_value_copy(ptr: usize, max: i32): i32;
+@external("test_host", "log_level_reads")
+export declare function logLevelReads(): i32;
+
+/** The next proxy_get_property answers Ok with a copy of `bytes` in a fresh heap block (the SDK frees it). */
+export function queuePropertyBytes(bytes: ArrayBuffer): void {
+  const n = <usize>bytes.byteLength;
+  if (n == 0) { queue_property_result(0, 0); return; } // empty result: (0,0), nothing allocated
+  const p = heap.alloc(n);
+  memory.copy(p, changetype<usize>(bytes), n);
+  queue_property_result(p, n);
+}
+
+/** Path bytes of the last proxy_get_property / proxy_set_property, or null. */
+export function lastPath(): ArrayBuffer | null {
+  const n = last_path_copy(0, 0);
+  if (n < 0) return null;
+  const buf = new ArrayBuffer(n);
+  last_path_copy(changetype<usize>(buf), n);
+  return buf;
+}
+/** Value bytes of the last proxy_set_property, or null. */
+export function lastSetValue(): ArrayBuffer | null {
+  const n = last_set_value_copy(0, 0);
+  if (n < 0) return null;
+  const buf = new ArrayBuffer(n);
+  last_set_value_copy(changetype<usize>(buf), n);
+  return buf;
+}

@@ -1,0 +1,163 @@
+// Property paths and typed decoders (reference §7.2, §7.3) against the stub host of
+// host-imports.js: the stub records the path bytes and answers with bytes the spec queues.
+import {
+  getProperty, getPropertyBytes, getPropertyString, getPropertyInt64, getPropertyUint64, getPropertyFloat64,
+  getPropertyBool, getPropertyMap, setProperty, setPropertyString, splitPropertyPath, Property,
+  encodePairs, pair, lastStatus, WasmResult,
+} from "../../sdk";
+import { resetHost, queuePropertyBytes, queuePropertyStatus, lastPath, lastSetValue } from "./host";
+
+function hexOf(b: ArrayBuffer | null): string {
+  if (b === null) return "null";
+  let s = "";
+  const p = changetype<usize>(b);
+  for (let i = 0; i < b.byteLength; i++) {
+    const v = load<u8>(p + <usize>i);
+    s += (v < 16 ? "0" : "") + v.toString(16);
+  }
+  return s;
+}
+
+function bytesOf(list: Array<u8>): ArrayBuffer {
+  const b = new ArrayBuffer(list.length);
+  for (let i = 0; i < list.length; i++) store<u8>(changetype<usize>(b) + <usize>i, list[i]);
+  return b;
+}
+
+function le64(v: u64): ArrayBuffer {
+  const b = new ArrayBuffer(8);
+  store<u64>(changetype<usize>(b), v);
+  return b;
+}
+
+function pathText(): string {
+  const p = lastPath();
+  if (p === null) return "null";
+  // show NUL as "|" so expectations are readable
+  let s = "";
+  const q = changetype<usize>(p);
+  for (let i = 0; i < p.byteLength; i++) {
+    const c = load<u8>(q + <usize>i);
+    s += c == 0 ? "|" : String.fromCharCode(c);
+  }
+  return s;
+}
+
+describe("property paths", () => {
+  beforeEach(() => { resetHost(); });
+
+  it("splits a dotted name into NUL-separated segments, no trailing NUL", () => {
+    getPropertyString("request.path");
+    expect(pathText()).toBe("request|path");
+    expect(lastPath()!.byteLength).toBe(12);
+  });
+  it("sends a string[] path verbatim (a key containing '.' stays one segment)", () => {
+    getPropertyString(["request", "headers", "x.dotted"]);
+    expect(pathText()).toBe("request|headers|x.dotted");
+    getPropertyString(Property.REQUEST_URL_PATH);
+    expect(pathText()).toBe("request|url_path");
+  });
+  it("a single segment has no separator; three segments have two", () => {
+    getPropertyString("plugin_root_id");
+    expect(pathText()).toBe("plugin_root_id");
+    getPropertyString("xds.cluster_metadata.filter_metadata");
+    expect(pathText()).toBe("xds|cluster_metadata|filter_metadata");
+  });
+  it("encodes non-ASCII segments as UTF-8", () => {
+    getPropertyString(["metadata", "é"]);
+    expect(hexOf(lastPath())).toBe("6d657461646174610" + "0c3a9");
+  });
+  it("splitPropertyPath", () => {
+    expect(splitPropertyPath("a.b.c").join(",")).toBe("a,b,c");
+    expect(splitPropertyPath("single").length).toBe(1);
+  });
+  it("setProperty / setPropertyString send the same path encoding and the raw value", () => {
+    expect(setPropertyString("my.key", "v")).toBe(true);
+    expect(pathText()).toBe("my|key");
+    expect(hexOf(lastSetValue())).toBe("76");
+    expect(setProperty(["k"], bytesOf([0, 1, 2]))).toBe(true);
+    expect(hexOf(lastSetValue())).toBe("000102");
+  });
+});
+
+describe("typed decoders on raw bytes", () => {
+  beforeEach(() => { resetHost(); });
+
+  it("string and bytes", () => {
+    queuePropertyBytes(String.UTF8.encode("grüße"));
+    expect(getPropertyString("x")!).toBe("grüße");
+    queuePropertyBytes(bytesOf([1, 0, 255]));
+    expect(hexOf(getPropertyBytes("x"))).toBe("0100ff");
+    queuePropertyBytes(bytesOf([7]));
+    expect(hexOf(getProperty("x"))).toBe("07");
+  });
+  it("empty value: (0,0) → empty string / empty buffer, not null", () => {
+    queuePropertyBytes(new ArrayBuffer(0));
+    expect(getPropertyString("x")!).toBe("");
+    queuePropertyBytes(new ArrayBuffer(0));
+    expect(getPropertyBytes("x")!.byteLength).toBe(0);
+  });
+  it("int64: 8 bytes little-endian two's complement", () => {
+    queuePropertyBytes(bytesOf([0x01, 0x02, 0, 0, 0, 0, 0, 0]));
+    expect(getPropertyInt64("x")).toBe(0x0201);
+    queuePropertyBytes(le64(<u64>-5));
+    expect(getPropertyInt64("x")).toBe(-5);
+    queuePropertyBytes(le64(0x8000000000000000));
+    expect(getPropertyInt64("x")).toBe(i64.MIN_VALUE);
+  });
+  it("uint64: 8 bytes little-endian, full range", () => {
+    queuePropertyBytes(le64(u64.MAX_VALUE));
+    expect(getPropertyUint64("x")).toBe(u64.MAX_VALUE);
+    queuePropertyBytes(le64(42));
+    expect(getPropertyUint64("x")).toBe(42);
+  });
+  it("double: 8 bytes IEEE-754 little-endian", () => {
+    const b = new ArrayBuffer(8);
+    store<f64>(changetype<usize>(b), 0.25);
+    queuePropertyBytes(b);
+    expect(getPropertyFloat64("x")).toBe(0.25);
+  });
+  it("bool: 1 byte, any non-zero is true", () => {
+    queuePropertyBytes(bytesOf([1]));
+    expect(getPropertyBool("x")).toBe(true);
+    queuePropertyBytes(bytesOf([0]));
+    expect(getPropertyBool("x", true)).toBe(false);
+    queuePropertyBytes(bytesOf([2]));
+    expect(getPropertyBool("x")).toBe(true);
+  });
+  it("map: pairs-encoded value", () => {
+    queuePropertyBytes(encodePairs([pair("a", "1"), pair("b", "22")]));
+    const m = getPropertyMap("request.headers");
+    expect(m.length).toBe(2);
+    expect(m[1].key).toBe("b");
+    expect(m[1].value).toBe("22");
+  });
+  it("wrong sizes → the caller's default (the SDK returns defaults, not null, for numbers/bools)", () => {
+    queuePropertyBytes(bytesOf([1, 2, 3, 4]));
+    expect(getPropertyInt64("x", -1)).toBe(-1);
+    queuePropertyBytes(bytesOf([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(getPropertyUint64("x", 9)).toBe(9);
+    queuePropertyBytes(bytesOf([1, 2]));
+    expect(getPropertyBool("x", true)).toBe(true);
+    queuePropertyBytes(bytesOf([1, 2]));
+    expect(getPropertyBool("x", false)).toBe(false);
+    queuePropertyBytes(bytesOf([1]));
+    expect(getPropertyFloat64("x", 1.5)).toBe(1.5);
+    queuePropertyBytes(new ArrayBuffer(0));
+    expect(getPropertyInt64("x", 7)).toBe(7);
+    queuePropertyBytes(bytesOf([1, 2, 3]));
+    expect(getPropertyMap("x").length).toBe(0);
+  });
+  it("host errors → null / default, lastStatus tells why", () => {
+    queuePropertyStatus(WasmResult.NotFound);
+    expect(getPropertyString("x")).toBeNull();
+    expect(lastStatus).toBe(WasmResult.NotFound);
+    queuePropertyStatus(WasmResult.SerializationFailure);
+    expect(getPropertyBytes("request")).toBeNull();
+    expect(lastStatus).toBe(WasmResult.SerializationFailure);
+    queuePropertyStatus(WasmResult.NotFound);
+    expect(getPropertyInt64("x", 11)).toBe(11);
+    queuePropertyStatus(WasmResult.NotFound);
+    expect(getPropertyMap("x").length).toBe(0);
+  });
+});
