@@ -52,13 +52,38 @@ function findFactory(rootId: string): RootFactory | null {
   return e === null ? null : e.fn;
 }
 
-/** Every live context (root, HTTP, TCP) by id; BaseContext.kind tells which. (IdTable<Object> is
- *  shared with the callout table so the table code exists once.) */
+// Every live context (root, HTTP, TCP) by id; BaseContext.kind tells which.
+// Envoy hands out context ids sequentially, so a direct-mapped array indexed by the low id bits
+// holds nearly every context; an id whose slot is taken by another live context goes to the
+// hash table. (IdTable<Object> is shared with the callout table so its code exists once.)
+const DIRECT_BITS: u32 = 8;
+const DIRECT_MASK: u32 = (1 << DIRECT_BITS) - 1;
+const direct = new StaticArray<BaseContext | null>(1 << DIRECT_BITS);
 const contexts = new IdTable<Object>();
+
+function ctxPut(id: u32, c: BaseContext): void {
+  const i = <i32>(id & DIRECT_MASK);
+  if (unchecked(direct[i]) === null) unchecked(direct[i] = c);
+  else contexts.set(id, c);
+}
+
+function ctxRemove(id: u32): BaseContext | null {
+  const i = <i32>(id & DIRECT_MASK);
+  const d = unchecked(direct[i]);
+  if (d !== null && d.contextId == id) {
+    unchecked(direct[i] = null);
+    return d;
+  }
+  return contexts.size == 0 ? null : changetype<BaseContext | null>(contexts.delete(id));
+}
 
 function ctxGet(id: u32): BaseContext | null {
   if (id == lastId) return lastCtx;
-  const c = changetype<BaseContext | null>(contexts.get(id));
+  let c = unchecked(direct[<i32>(id & DIRECT_MASK)]);
+  if (c === null || c.contextId != id) {
+    if (contexts.size == 0) return null;
+    c = changetype<BaseContext | null>(contexts.get(id));
+  }
   if (c !== null) {
     lastId = id;
     lastCtx = c;
@@ -174,7 +199,7 @@ export function onContextCreate(id: u32, parentId: u32): void {
     }
     root.rootId = rootId;
     root.kind = KIND_ROOT;
-    contexts.set(id, root);
+    ctxPut(id, root);
     return;
   }
   const root = getRootContext(parentId);
@@ -182,7 +207,7 @@ export function onContextCreate(id: u32, parentId: u32): void {
   const http = root.createHttpContext(id);
   if (http !== null) {
     http.kind = KIND_HTTP;
-    contexts.set(id, http);
+    ctxPut(id, http);
     lastId = id;
     lastCtx = http;
     return;
@@ -190,7 +215,7 @@ export function onContextCreate(id: u32, parentId: u32): void {
   const tcp = root.createTcpContext(id);
   if (tcp !== null) {
     tcp.kind = KIND_TCP;
-    contexts.set(id, tcp);
+    ctxPut(id, tcp);
   }
 }
 
@@ -325,7 +350,7 @@ export function onDelete(id: u32): void {
   currentId = id;
   if (lastId == id) { lastId = 0; lastCtx = null; }
   if (lastRootId == id) { lastRootId = 0; lastRoot = null; }
-  const c = changetype<BaseContext | null>(contexts.delete(id));
+  const c = ctxRemove(id);
   if (c === null) return;
   // Removed before onDelete runs, so callouts arriving later for it are dropped.
   // (Envoy cancels a deleted root's callouts; entries for those are never delivered — a small,
