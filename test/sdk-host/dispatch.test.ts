@@ -267,3 +267,35 @@ test('set_property from a root context: false with NotFound (no stream info)', (
   const p = load({ pluginConfig: 'root-setprop', strict: { allow: ['proxy_set_property:NotFound'] } });
   assert.equal(out(p, 'root.setprop', 0), `false:${R.NotFound}`);
 });
+
+test('concurrent callouts from several streams (and two workers with the same token numbers) each reach their own stream', () => {
+  const p = load({ strict: true, workers: 2 });
+  const a = p.http({ worker: 0 });
+  const b = p.http({ worker: 0 });
+  const c = p.http({ worker: 1 });
+  for (const s of [a, b, c]) s.sendRequestHeaders(req('/auth', 'pause-callout'), { endOfStream: true });
+  const pending = p.pendingHttpCalls().map((x) => [x.worker, x.token, new Map(x.headers).get('x-from')]);
+  assert.deepEqual(pending, [[0, 4, String(a.id)], [0, 8, String(b.id)], [1, 4, String(c.id)]]);
+  // answer in reverse order; worker 1's token 4 first
+  p.respondHttpCall(4, { headers: { ':status': '200', 'x-user': 'carol' } }, 1);
+  p.respondHttpCall(8, { headers: { ':status': '200', 'x-user': 'bob' } }, 0);
+  p.respondHttpCall(4, { headers: { ':status': '200', 'x-user': 'alice' } }, 0);
+  assert.equal(new Map(a.requestHeaders()).get('x-auth-user'), 'alice');
+  assert.equal(new Map(b.requestHeaders()).get('x-auth-user'), 'bob');
+  assert.equal(new Map(c.requestHeaders()).get('x-auth-user'), 'carol');
+  assert.ok([a, b, c].every((s) => s.requestHeadersForwarded));
+  assert.deepEqual(calls(p, 'proxy_set_effective_context').map((h) => [h.worker, h.args[0]]), [[1, c.id], [0, b.id], [0, a.id]]);
+});
+
+test('a callout response while another stream of the same VM is mid-request still goes to the originating stream', () => {
+  const p = load({ strict: true });
+  const a = p.http();
+  a.sendRequestHeaders(req('/auth', 'pause-callout'), { endOfStream: true });
+  const b = p.http();
+  b.sendRequestHeaders(req('/other', 'body-append'));
+  p.respondHttpCall(4, { headers: { ':status': '200', 'x-user': 'alice' } });
+  b.sendRequestBody('x', { endOfStream: true });
+  assert.equal(new Map(a.requestHeaders()).get('x-auth-user'), 'alice');
+  assert.equal(new Map(b.requestHeaders()).get('x-auth-user'), undefined);
+  assert.equal(b.requestBody(), 'x+END');
+});
