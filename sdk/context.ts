@@ -125,6 +125,13 @@ export class HttpContext extends BaseContext {
     return hc.sendLocalResponse(statusCode, details, body, enc, grpcStatus) == WasmResult.Ok;
   }
 
+  /**
+   * Make later hostcalls of this VM call apply to this stream (proxy_set_effective_context).
+   * Callout callbacks get this automatically; call it yourself when acting on a stream from a
+   * root callback such as onTick or onQueueReady. False when the host no longer knows the stream.
+   */
+  setEffective(): bool { return hc.setEffectiveContext(this.contextId) == WasmResult.Ok; }
+
   /** Resume a paused request (from a later callback, e.g. a callout response). */
   continueRequest(): bool { return hc.continueStream(StreamType.HttpRequest) == WasmResult.Ok; }
   /** Resume a paused response. */
@@ -154,6 +161,9 @@ export class TcpContext extends BaseContext {
 
   get downstreamData(): Body { return bodyOf(BufferType.DownstreamData); }
   get upstreamData(): Body { return bodyOf(BufferType.UpstreamData); }
+
+  /** See HttpContext.setEffective. */
+  setEffective(): bool { return hc.setEffectiveContext(this.contextId) == WasmResult.Ok; }
 
   /** Resume reading from downstream. */
   continueDownstream(): bool { return hc.continueStream(StreamType.Downstream) == WasmResult.Ok; }

@@ -98,6 +98,11 @@ let lastCtx: BaseContext | null = null;
 /** Id of the context whose callback is running (root id for callouts delivered to a root). */
 let currentId: u32 = 0;
 
+/** proxy_set_effective_context: later hostcalls of this VM call apply to context `id`. */
+export function setEffectiveContext(id: u32): bool {
+  return hc.setEffectiveContext(id) == WasmResult.Ok;
+}
+
 /** The context currently being called back (0 when none, e.g. during _initialize). */
 export function currentContextId(): u32 {
   return currentId;

@@ -4,7 +4,7 @@
 //   export * from "../../../sdk/abi/exports";
 
 export * from "./abi/enums";
-export { registerRootContext, RootFactory, currentContextId, Callout } from "./dispatcher";
+export { registerRootContext, RootFactory, currentContextId, setEffectiveContext, getRootContext, getHttpContext, getTcpContext, Callout } from "./dispatcher";
 export { BaseContext, RootContext, HttpContext, TcpContext } from "./context";
 export * from "./headers";
 export { Body, bodyOf } from "./body";
