@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Emulator, HeaderMap, Plugin, type EmulatorOptions, type EmulatedPlugin, type HeadersInit } from '../../host/index.ts';
+import { envoyPluginConfig } from '../envoy-config.ts';
 
 const WASM = new URL('./build/body-rewrite.wasm', import.meta.url).pathname;
 const CONFIG = { from: 'world', to: 'there' };
@@ -176,6 +177,13 @@ for (const [name, config, field] of [
     assert.ok(errors.some((m) => m.startsWith(`body-rewrite: ${field}`)), JSON.stringify(errors));
   });
 }
+
+test('the configuration in envoy.yaml loads and is used', async () => {
+  const y = envoyPluginConfig(new URL('./envoy.yaml', import.meta.url));
+  const p = await Emulator.load({ wasm: WASM, rootId: y.rootId, vmId: y.vmId, pluginConfig: y.configuration, strict: STRICT });
+  const r = respond(p, [[':status', '200'], ['content-type', 'application/json']], ['{"self":"http://internal.example/a"}']);
+  assert.equal(r.text, '{"self":"https://www.example.com/a"}');
+});
 
 test('memory is stable: 20,000 rewritten 1 KiB responses in 3 chunks leave the page count unchanged', async () => {
   const p = await load(CONFIG, { strict: false, logLevel: 'warn', recordLimit: 0 });

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Emulator, HeaderMap, type EmulatorOptions } from '../../host/index.ts';
+import { envoyPluginConfig } from '../envoy-config.ts';
 
 const WASM = new URL('./build/hello-world.wasm', import.meta.url).pathname;
 const load = (o: Partial<EmulatorOptions> = {}) => Emulator.load({ wasm: WASM, rootId: 'hello', vmId: 'hello', strict: true, ...o });
@@ -86,6 +87,15 @@ test('malformed input never traps: NUL bytes and invalid UTF-8 in values, empty 
   }
   assert.equal(p.traps.length, 0);
   assert.equal(p.failed(), false);
+});
+
+test('the configuration in envoy.yaml loads (root_id selects this filter)', async () => {
+  const y = envoyPluginConfig(new URL('./envoy.yaml', import.meta.url));
+  const p = await Emulator.load({ wasm: WASM, rootId: y.rootId, vmId: y.vmId, pluginConfig: y.configuration, strict: true });
+  const s = p.http();
+  s.sendRequestHeaders(GET, { endOfStream: true });
+  s.sendResponseHeaders([[':status', '200']], { endOfStream: true });
+  assert.equal(s.responseHeader('x-hello'), 'world');
 });
 
 test('memory is stable: 20,000 requests after warm-up leave the same number of pages', async () => {

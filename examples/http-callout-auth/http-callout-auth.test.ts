@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Emulator, HeaderMap, Plugin, type EmulatorOptions, type HttpStreamHandle, type EmulatedPlugin, type HeadersInit } from '../../host/index.ts';
+import { envoyPluginConfig } from '../envoy-config.ts';
 
 const WASM = new URL('./build/http-callout-auth.wasm', import.meta.url).pathname;
 const ROOT_ID = 'http-callout-auth';
@@ -244,6 +245,15 @@ test('a good config loads and logs what it checks with; defaults apply', async (
   assert.deepEqual(Object.fromEntries(call.headers), { ':method': 'GET', ':path': '/check', ':authority': 'auth', authorization: 'Bearer good' });
   p.respondHttpCall(call.token, { headers: { ':status': '200', 'x-user': 'ignored: not configured' } });
   assert.equal(s.requestHeader('x-user'), undefined);
+});
+
+test('the configuration in envoy.yaml loads and is used', async () => {
+  const y = envoyPluginConfig(new URL('./envoy.yaml', import.meta.url));
+  const p = await Emulator.load({ wasm: WASM, rootId: y.rootId, vmId: y.vmId, pluginConfig: y.configuration, clusters: ['auth', 'backend'], strict: STRICT });
+  const { s, call } = start(p, REQ([['cookie', 'c=1']]));
+  assert.deepEqual(Object.fromEntries(call.headers), { ':method': 'GET', ':path': '/check', ':authority': 'auth.local', authorization: 'Bearer good', cookie: 'c=1' });
+  p.respondHttpCall(call.token, { headers: { ':status': '200', 'x-user': 'a', 'x-roles': 'r' } });
+  assert.equal(s.requestHeader('x-roles'), 'r');
 });
 
 test('memory is stable: 20,000 authorised and denied requests leave the same number of pages', async () => {

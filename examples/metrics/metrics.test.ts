@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Emulator, HeaderMap, Plugin, type EmulatorOptions, type EmulatedPlugin, type HeadersInit } from '../../host/index.ts';
+import { envoyPluginConfig } from '../envoy-config.ts';
 
 const WASM = new URL('./build/metrics.wasm', import.meta.url).pathname;
 const STRICT = { allow: ['proxy_get_header_map_value:NotFound'] };
@@ -154,6 +155,13 @@ test('an empty configuration (as the demo passes) is valid', async () => {
   const p = await Emulator.load({ wasm: WASM, rootId: 'metrics', pluginConfig: '', strict: STRICT });
   exchange(p, 'GET', '200');
   assert.equal(p.metric(counter('GET', '2xx')), 1);
+});
+
+test('the configuration in envoy.yaml loads and is used', async () => {
+  const y = envoyPluginConfig(new URL('./envoy.yaml', import.meta.url));
+  const p = await Emulator.load({ wasm: WASM, rootId: y.rootId, vmId: y.vmId, pluginConfig: y.configuration, strict: STRICT });
+  exchange(p, 'HEAD', '200');
+  assert.equal(p.metric(counter('HEAD', '2xx')), 1);
 });
 
 test('memory is stable: 20,000 requests leave the page count unchanged', async () => {

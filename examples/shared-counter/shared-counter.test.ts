@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Emulator, HeaderMap, Plugin, ProcessState, type EmulatorOptions, type EmulatedPlugin, type HeadersInit } from '../../host/index.ts';
+import { envoyPluginConfig } from '../envoy-config.ts';
 
 const WASM = new URL('./build/shared-counter.wasm', import.meta.url).pathname;
 const KEY = 'shared_counter.requests';
@@ -173,6 +174,13 @@ for (const [name, config, field] of [
     assert.ok(errors.some((m) => m === `shared-counter: ${field}` || m.startsWith(`shared-counter: ${field}`)), JSON.stringify(errors));
   });
 }
+
+test('the configuration in envoy.yaml loads and is used', async () => {
+  const y = envoyPluginConfig(new URL('./envoy.yaml', import.meta.url));
+  const p = await Emulator.load({ wasm: WASM, rootId: y.rootId, vmId: y.vmId, pluginConfig: y.configuration, workers: 4, strict: STRICT });
+  assert.equal(respond(request(p, 3)), '1');
+  assert.equal(p.sharedData(KEY, 'shared-counter')?.value, '1');
+});
 
 test('memory is stable: 20,000 requests over 2 workers (with conflicts) leave the page count unchanged', async () => {
   const p = await load({}, { workers: 2, strict: false, logLevel: 'warn', recordLimit: 0 });
