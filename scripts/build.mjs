@@ -20,7 +20,7 @@
 // Exit status: 0 ok, 1 a compile or the load check failed, 2 usage error.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -196,9 +196,13 @@ async function main() {
     // handler) is built with that instead of the project's.
     const own = join(t.dir, 'asconfig.json');
     const config = existsSync(own) ? relative(ROOT, own) : 'asconfig.json';
-    const args = [entry, '--config', config, '--target', 'release', '-o', rel, ...t.cfg.ascFlags];
+    // Compile to a private file and rename: test processes may build the same module at once.
+    const tmp = `${rel}.${process.pid}.tmp`;
+    const args = [entry, '--config', config, '--target', 'release', '-o', tmp, ...t.cfg.ascFlags];
     const t0 = Date.now();
     const r = await run(ASC, args);
+    if (r.code === 0) renameSync(join(ROOT, tmp), t.out);
+    else rmSync(join(ROOT, tmp), { force: true });
     if (r.code !== 0) {
       failed.push(t);
       console.error(`FAIL compile ${entry} (asc exit ${r.code}):\n${r.out.trimEnd()}\n`);

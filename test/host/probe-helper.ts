@@ -1,30 +1,13 @@
 // Shared helpers for host conformance tests: builds the probe fixture if needed, loads it, and
 // parses the probe's result log lines.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { moduleBytes, modulePath } from '../lib/modules.ts';
 import { Emulator, type EmulatedPlugin, type EmulatorOptions } from '../../host/index.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIR = join(ROOT, 'test', 'fixtures', 'probe');
-export const PROBE_WASM = join(DIR, 'build', 'probe.wasm');
+export const PROBE_WASM = modulePath('test/fixtures/probe');
 
-let cached: Uint8Array | null = null;
-/** The probe's bytes, compiling it (as scripts/build.mjs does) when missing or older than its source/config. */
+/** The probe's bytes (built through scripts/build.mjs when stale). */
 export function probeBytes(): Uint8Array {
-  if (cached) return cached;
-  const src = [join(DIR, 'assembly', 'index.ts'), join(DIR, 'asconfig.json')];
-  const stale = !existsSync(PROBE_WASM) || src.some((f) => statSync(f).mtimeMs > statSync(PROBE_WASM).mtimeMs);
-  if (stale) {
-    mkdirSync(join(DIR, 'build'), { recursive: true });
-    // test files run in parallel processes: compile to a private file, then rename atomically
-    const tmp = `test/fixtures/probe/build/probe.${process.pid}.tmp.wasm`;
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'asc'), ['test/fixtures/probe/assembly/index.ts', '--config', 'test/fixtures/probe/asconfig.json', '--target', 'release', '-o', tmp], { cwd: ROOT, stdio: 'pipe' });
-    renameSync(join(ROOT, tmp), PROBE_WASM);
-  }
-  cached = new Uint8Array(readFileSync(PROBE_WASM));
-  return cached;
+  return moduleBytes('test/fixtures/probe');
 }
 
 export function loadProbe(opts: Partial<EmulatorOptions> = {}): EmulatedPlugin {

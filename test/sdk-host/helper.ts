@@ -1,45 +1,14 @@
 // Shared helpers for the SDK-through-the-host tests: builds test/fixtures/sdk-coverage (as
 // scripts/build.mjs does, with the project asconfig.json) when missing or stale, loads it in the
 // emulator and parses the fixture's `cov:<what>=<value>` result lines.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { moduleBytes, modulePath } from '../lib/modules.ts';
 import { Emulator, type EmulatedPlugin, type EmulatorOptions } from '../../host/index.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIR = join(ROOT, 'test', 'fixtures', 'sdk-coverage');
-export const COVERAGE_WASM = join(DIR, 'build', 'sdk-coverage.wasm');
+export const COVERAGE_WASM = modulePath('test/fixtures/sdk-coverage');
 
-function sources(): string[] {
-  const out = [join(DIR, 'assembly', 'index.ts'), join(ROOT, 'asconfig.json')];
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.ts')) out.push(p);
-    }
-  };
-  walk(join(ROOT, 'sdk'));
-  return out;
-}
-
-let cached: Uint8Array | null = null;
-/** The fixture's bytes, compiling it when missing or older than its source, the SDK or asconfig.json. */
+/** The fixture's bytes (built through scripts/build.mjs when it, the SDK or asconfig.json changed). */
 export function coverageBytes(): Uint8Array {
-  if (cached) return cached;
-  const stale = !existsSync(COVERAGE_WASM) || sources().some((f) => statSync(f).mtimeMs > statSync(COVERAGE_WASM).mtimeMs);
-  if (stale) {
-    mkdirSync(join(DIR, 'build'), { recursive: true });
-    // test files run in parallel processes: compile to a private file, then rename atomically
-    const tmp = `test/fixtures/sdk-coverage/build/sdk-coverage.${process.pid}.tmp.wasm`;
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'asc'),
-      ['test/fixtures/sdk-coverage/assembly/index.ts', '--config', 'asconfig.json', '--target', 'release', '-o', tmp],
-      { cwd: ROOT, stdio: 'pipe' });
-    renameSync(join(ROOT, tmp), COVERAGE_WASM);
-  }
-  cached = new Uint8Array(readFileSync(COVERAGE_WASM));
-  return cached;
+  return moduleBytes('test/fixtures/sdk-coverage');
 }
 
 export const CLUSTERS = ['auth', 'grpc_cluster'];
