@@ -6,7 +6,7 @@ import { toPropertyValue } from '../abi/properties.ts';
 import { toHeaderMap, type HeadersInit } from '../runtime/headers.ts';
 import type { GrpcCallRequest, GrpcStreamEvent, HttpCallRequest, HttpCallResponse } from '../runtime/callouts.ts';
 import { HttpStream, type LocalReply, type StreamAction } from '../runtime/http-stream.ts';
-import { Plugin, type PluginOptions, type RouteCacheClear } from '../runtime/plugin.ts';
+import { Plugin, PluginStartError, type PluginOptions, type RouteCacheClear } from '../runtime/plugin.ts';
 import type { CallbackRecord, HostcallRecord, LogEntry, PropertyMap, TrapInfo } from '../runtime/types.ts';
 
 export interface StrictOptions {
@@ -70,7 +70,17 @@ export class EmulatedPlugin {
     this.runtime.onTrap = (t) => {
       if (this.strict) this.violations.push(`trap in ${t.callback} on ${t.vmLabel}: ${t.message}\n${t.stack}`);
     };
-    this.guard(() => this.runtime.start());
+    try {
+      this.guard(() => this.runtime.start());
+    } catch (e) {
+      if (e instanceof PluginStartError) {
+        // Envoy logs the guest's own reason separately; carry it on the error so a test can assert it.
+        e.logs = [...this.runtime.logs];
+        const reasons = e.logs.filter((l) => l.level >= LogLevel.error).map((l) => l.message);
+        if (reasons.length) e.message += `\nguest logged: ${reasons.join(' | ')}`;
+      }
+      throw e;
+    }
   }
 
   /** Whitelist an expected non-Ok status for strict mode: "proxy_x", "proxy_x:NotFound" or (name, status). */
@@ -210,6 +220,8 @@ export class HttpStreamHandle {
   }
   /** Stream end (access log + destroy): on_log, on_done, on_delete. Idempotent. */
   complete(): void { this.plugin.guard(() => this.stream.finish()); }
+  /** The stream is reset (client went away, upstream reset): no further callbacks but on_log/on_done/on_delete. */
+  reset(details = 'downstream_remote_disconnect'): void { this.plugin.guard(() => this.stream.resetStream(details)); }
   /** An earlier filter replied before decodeHeaders: create → on_log → on_done → on_delete. */
   replyBeforeFilter(): void { this.plugin.guard(() => this.stream.finishWithoutHeaders()); }
 
@@ -223,6 +235,7 @@ export class HttpStreamHandle {
   responseHeaders(): Array<[string, string]> { return this.stream.res.headers?.toPairs() ?? []; }
   responseHeader(name: string): string | undefined { return this.stream.res.headers?.getAll(name).map(dec).join(',') || undefined; }
   responseBody(): string { return Buffer.concat(this.stream.res.forwardedBody).toString('utf8'); }
+  responseBodyBytes(): Uint8Array { return Buffer.concat(this.stream.res.forwardedBody); }
   responseTrailers(): Array<[string, string]> | null { return this.stream.res.trailers?.toPairs() ?? null; }
   /** Headers went upstream (filter continued). */
   get requestHeadersForwarded(): boolean { return this.stream.req.headersForwarded; }

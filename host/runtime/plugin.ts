@@ -61,6 +61,8 @@ export function recordBounded<T>(list: T[], item: T, limit: number): void {
 }
 
 export class PluginStartError extends Error {
+  /** The plugin's log lines up to the failure (e.g. the guest's reason for rejecting its config). */
+  logs: LogEntry[] = [];
   constructor(message: string, readonly trap?: TrapInfo) {
     super(message);
     this.name = 'PluginStartError';
