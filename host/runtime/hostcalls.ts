@@ -93,6 +93,20 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
     return null;
   };
 
+  /** add (addCopy: another entry) or replace (setCopy: one entry for the key) in a writable map. */
+  const writeHeader = (mt: number, kPtr: number, kSize: number, vPtr: number, vSize: number, op: 'add' | 'replace') => {
+    const key = vm.readLatin1(kPtr, kSize);
+    const val = vm.readLatin1(vPtr, vSize);
+    if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
+    const c = eff();
+    const m = writableMap(c, mt);
+    if (!m) return { status: R.BadArgument, note: key };
+    if (op === 'add') m.add(key, val);
+    else m.replace(key, val);
+    mutateRequestHeaders(c, mt);
+    return { status: R.Ok, note: key };
+  };
+
   return {
     proxy_log(level: number, ptr: number, size: number) {
       const msg = vm.readString(ptr, size);
@@ -218,26 +232,10 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       return R.Ok;
     },
     proxy_add_header_map_value(mt: number, kPtr: number, kSize: number, vPtr: number, vSize: number) {
-      const key = vm.readLatin1(kPtr, kSize);
-      const val = vm.readLatin1(vPtr, vSize);
-      if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
-      const c = eff();
-      const m = writableMap(c, mt);
-      if (!m) return { status: R.BadArgument, note: key };
-      m.add(key, val);
-      mutateRequestHeaders(c, mt);
-      return { status: R.Ok, note: key };
+      return writeHeader(mt, kPtr, kSize, vPtr, vSize, 'add');
     },
     proxy_replace_header_map_value(mt: number, kPtr: number, kSize: number, vPtr: number, vSize: number) {
-      const key = vm.readLatin1(kPtr, kSize);
-      const val = vm.readLatin1(vPtr, vSize);
-      if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
-      const c = eff();
-      const m = writableMap(c, mt);
-      if (!m) return { status: R.BadArgument, note: key };
-      m.replace(key, val);
-      mutateRequestHeaders(c, mt);
-      return { status: R.Ok, note: key };
+      return writeHeader(mt, kPtr, kSize, vPtr, vSize, 'replace');
     },
     proxy_remove_header_map_value(mt: number, kPtr: number, kSize: number) {
       const key = vm.readLatin1(kPtr, kSize);
