@@ -6,7 +6,7 @@
 // Stages (all output is streamed live):
 //   1. build   `node scripts/build.mjs` (skipped with a message while the script does not exist)
 //   1b. types  `tsc --noEmit` over host/, test/, scripts/, bench/ (counts as one test)
-//   2. aspect  `asp --config as-pect.config.js` (compile settings: as-pect.asconfig.json) (skipped if no spec exists);
+//   2. aspect  `node --import tsx asp --config as-pect.config.js` (the real host answers the specs' hostcalls) (compile settings: as-pect.asconfig.json) (skipped if no spec exists);
 //              counts come from asp's final `[Tests]: P / T` summary line (failed = T - P)
 //   3. node    `node --import tsx --test` over test/**/*.test.ts, examples/*/*.test.ts, filters/*/*.test.ts
 //              (globbed here: node 20 does not expand globs); the spec reporter writes to the terminal
@@ -120,10 +120,10 @@ async function stageAspect() {
     console.log("as-pect: no specs under test/sdk, skipping");
     return;
   }
-  const asp = join(ROOT, "node_modules/@as-pect/cli/bin/asp.js");
+  const asp = join(ROOT, "node_modules/@as-pect/cli/lib/test.js");
   const r = await run(
     process.execPath,
-    [asp, "--config", "as-pect.config.js", "--no-logo"],
+    ["--import", "tsx", asp, "--config", "as-pect.config.js", "--no-logo"],
     colorEnv,
   );
   // asp 8.1.0 prints `[Tests]: <passed> / <total>` in its final summary (after every file ran).

@@ -7,3 +7,4 @@ export * from './callouts.ts';
 export * from './plugin.ts';
 export * from './proto.ts';
 export type * from './types.ts';
+export * from './spec-host.ts';

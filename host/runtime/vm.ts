@@ -83,43 +83,55 @@ export class WasmVm {
 
   /** Instantiate (a wasm start section runs now, with no current context). Returns false on trap. */
   instantiate(module: WebAssembly.Module): boolean {
-    const table = hostImports(this.env.abi, { newestCppHost: this.env.newestCppHost });
-    const impls: Record<string, Record<string, Function>> = {
-      env: buildHostcalls(this),
-    };
-    const wasi = buildWasi(this);
-    const imports: WebAssembly.Imports = {};
-    for (const imp of WebAssembly.Module.imports(module)) {
-      if (imp.kind !== 'function') continue;
-      const key = `${imp.module}.${imp.name}`;
-      const sig = table.get(key);
-      const impl = imp.module === 'env' ? impls.env[imp.name] : wasi[imp.name];
-      const voidResult = sig ? sig.results.length === 0 : false;
-      const fn = this.wrap(key, impl ?? (() => (imp.module === 'env' ? WasmResult.Unimplemented : 52)), voidResult);
-      ((imports[imp.module] ??= {}) as Record<string, Function>)[imp.name] = fn;
-    }
-    for (const imp of WebAssembly.Module.imports(module)) {
-      if (imp.kind === 'memory') {
-        const m = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
-        ((imports[imp.module] ??= {}) as Record<string, unknown>)[imp.name] = m;
-        this.memory = m;
-      } else if (imp.kind === 'table') {
-        ((imports[imp.module] ??= {}) as Record<string, unknown>)[imp.name] = new WebAssembly.Table({ initial: 0, element: 'anyfunc' });
-      }
-    }
+    const imports = this.importObject(module);
+    let instance: WebAssembly.Instance;
     try {
       this.currentCallback = '(start section)';
-      this.instance = new WebAssembly.Instance(module, imports);
+      instance = new WebAssembly.Instance(module, imports);
     } catch (e) {
       this.markFailed(e, '(instantiate)');
       return false;
     }
-    for (const [name, v] of Object.entries(this.instance.exports)) {
+    this.adopt(instance);
+    return true;
+  }
+
+  /**
+   * The host's imports for `module`: every hostcall and WASI function it imports, with Envoy's
+   * semantics (anything Envoy does not register answers Unimplemented / ENOSYS — the load check has
+   * already refused such modules), plus memory/table when imported.
+   */
+  importObject(module: WebAssembly.Module): WebAssembly.Imports {
+    const table = hostImports(this.env.abi, { newestCppHost: this.env.newestCppHost });
+    const env = buildHostcalls(this);
+    const wasi = buildWasi(this);
+    const imports: WebAssembly.Imports = {};
+    for (const imp of WebAssembly.Module.imports(module)) {
+      const slot = (imports[imp.module] ??= {}) as Record<string, unknown>;
+      if (imp.kind === 'function') {
+        const sig = table.get(`${imp.module}.${imp.name}`);
+        const impl = imp.module === 'env' ? env[imp.name] : wasi[imp.name];
+        const voidResult = sig ? sig.results.length === 0 : false;
+        slot[imp.name] = this.wrap(`${imp.module}.${imp.name}`, impl ?? (() => (imp.module === 'env' ? WasmResult.Unimplemented : 52)), voidResult);
+      } else if (imp.kind === 'memory') {
+        const m = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+        slot[imp.name] = m;
+        this.memory = m;
+      } else if (imp.kind === 'table') {
+        slot[imp.name] = new WebAssembly.Table({ initial: 0, element: 'anyfunc' });
+      }
+    }
+    return imports;
+  }
+
+  /** Take an instance made from importObject()'s imports (by instantiate(), or by a test runner). */
+  adopt(instance: WebAssembly.Instance): void {
+    this.instance = instance;
+    for (const [name, v] of Object.entries(instance.exports)) {
       if (typeof v === 'function') this.exports[name] = v as Function;
       else if (v instanceof WebAssembly.Memory && !this.memory) this.memory = v;
     }
     this.contexts.clear();
-    return true;
   }
 
   /** `_initialize` (+ `main(0,0)` / `__main_void`) or `_start`, restricted (§1 step 6). */
