@@ -17,7 +17,7 @@
 //     udpa.type.v1.TypedStruct: `value` is also checked as the message named by `type_url`.
 //   * oneofs: at most one member set; with `(validate.required)` exactly one.
 //   * protoc-gen-validate rules (the ones Envoy's API actually uses):
-//       message.required, message.skip; any.required/in/not_in; duration.required/const/lt/lte/gt/gte;
+//       message.required; any.required/in/not_in; duration.required/const/lt/lte/gt/gte;
 //       string const/len/min_len/max_len/min_bytes/max_bytes/len_bytes/prefix/suffix/contains/
 //       not_contains/in/not_in/pattern (as a JS RegExp; skipped if JS can't compile it)/
 //       well_known_regex (HTTP_HEADER_NAME, HTTP_HEADER_VALUE, strict or not)/ip/ipv4/ipv6;
@@ -27,7 +27,8 @@
 //     As in PGV-generated code, scalar rules apply to an absent proto3 scalar's default value (so a
 //     missing `string address = 2 [min_len: 1]` fails), rules on a oneof member only when it is set,
 //     and message rules other than `required` only when the message is present.
-//     Not checked: string email/hostname/uri/uri_ref/address/uuid, timestamp rules, bytes patterns.
+//     Not checked: string email/hostname/uri/uri_ref/address/uuid, timestamp rules, bytes patterns,
+//     message.skip and (validate.disabled) (neither occurs in the vendored protos).
 //   * `deprecated = true` fields and enum values → warnings; `(envoy.annotations.disallowed_by_default)`
 //     fields / `(envoy.annotations.disallowed_by_default_enum)` values → errors (Envoy rejects them
 //     unless a runtime override is set).
@@ -164,7 +165,9 @@ const INT_RANGES: Record<string, [bigint, bigint]> = {
 };
 
 const INVALID = Symbol('invalid');
-type Parsed = string | number | bigint | boolean | Uint8Array | Json | typeof INVALID;
+type Parsed = string | number | bigint | boolean | Uint8Array | Json | typeof INVALID | Parsed[] | { [k: string]: Parsed };
+const list = (x: unknown): unknown[] | null => (x == null ? null : Array.isArray(x) ? x : [x]);
+const isRules = (x: unknown): boolean => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 // ---------------------------------------------------------------- the walker
 
@@ -288,10 +291,10 @@ class Walker {
     const rules = rulesOf(f);
     if (f.map) {
       if (!isObj(val)) {
-        this.err(path, `expected an object (map<${(f as protobuf.MapField).keyType}, ${f.type}>), got ${describe(val)}`);
+        this.err(path, `expected an object (map<${(f as unknown as protobuf.MapField).keyType}, ${f.type}>), got ${describe(val)}`);
         return;
       }
-      const keyType = (f as protobuf.MapField).keyType;
+      const keyType = (f as unknown as protobuf.MapField).keyType;
       const parsed: Record<string, Parsed> = {};
       for (const [k, item] of Object.entries(val)) {
         const p = /^[A-Za-z_][\w-]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
@@ -477,7 +480,7 @@ class Walker {
         const s = new Set(items.map((x) => JSON.stringify(x, (_k, y) => (typeof y === 'bigint' ? y.toString() : y))));
         if (s.size !== items.length) bad('items must be unique');
       }
-      if (isObj(r.items)) {
+      if (isRules(r.items)) {
         const k = ruleKind(f);
         items.forEach((it, i) => this.applyRules(r.items, k, it, `${path}[${i}]`, f));
       }
@@ -490,13 +493,13 @@ class Walker {
       if (r.ignore_empty && entries.length === 0) return;
       if (r.min_pairs != null && entries.length < Number(r.min_pairs)) bad(`needs at least ${r.min_pairs} entries, got ${entries.length}`);
       if (r.max_pairs != null && entries.length > Number(r.max_pairs)) bad(`allows at most ${r.max_pairs} entries, got ${entries.length}`);
-      const mk = (f as protobuf.MapField).keyType;
-      if (isObj(r.keys)) for (const [k] of entries) this.applyRules(r.keys, mk, mk === 'string' ? k : this.scalar(k, mk, path, true), `${path}[${JSON.stringify(k)}]`, f);
-      if (isObj(r.values)) for (const [k, v] of entries) this.applyRules(r.values, ruleKind(f), v, `${path}[${JSON.stringify(k)}]`, f);
+      const mk = (f as unknown as protobuf.MapField).keyType;
+      if (isRules(r.keys)) for (const [k] of entries) this.applyRules(r.keys, mk, mk === 'string' ? k : this.scalar(k, mk, path, true), `${path}[${JSON.stringify(k)}]`, f);
+      if (isRules(r.values)) for (const [k, v] of entries) this.applyRules(r.values, ruleKind(f), v, `${path}[${JSON.stringify(k)}]`, f);
       return;
     }
-    const r = rules[kind];
-    if (!isObj(r)) return;
+    const r: Rules = rules[kind];
+    if (!isRules(r)) return;
     if (kind === 'message' || kind === 'any') {
       if (kind === 'any' && typeof value === 'string') {
         if (Array.isArray(r.in) && !r.in.includes(value)) bad(`@type must be one of ${r.in.join(', ')}`);
@@ -520,8 +523,8 @@ class Walker {
       if (r.suffix != null && !s.endsWith(r.suffix)) bad(`must end with ${JSON.stringify(r.suffix)}`);
       if (r.contains != null && !s.includes(r.contains)) bad(`must contain ${JSON.stringify(r.contains)}`);
       if (r.not_contains != null && s.includes(r.not_contains)) bad(`must not contain ${JSON.stringify(r.not_contains)}`);
-      const inList = r.in == null ? null : [].concat(r.in);
-      const notIn = r.not_in == null ? null : [].concat(r.not_in);
+      const inList = r.in == null ? null : list(r.in)!;
+      const notIn = r.not_in == null ? null : list(r.not_in)!;
       if (inList && !inList.includes(s as never)) bad(`must be one of ${inList.map((x) => JSON.stringify(x)).join(', ')}`);
       if (notIn && notIn.includes(s as never)) bad(`must not be ${JSON.stringify(s)}`);
       if (typeof r.pattern === 'string') {
@@ -563,8 +566,8 @@ class Walker {
       const e = f.resolvedType as protobuf.Enum;
       if (r.const != null && n !== Number(r.const)) bad(`must be ${e.valuesById[Number(r.const)] ?? r.const}`);
       if (r.defined_only && !(n in e.valuesById)) bad(`${n} is not a defined value of ${fullName(e)}`);
-      const inList = r.in == null ? null : [].concat(r.in).map(Number);
-      const notIn = r.not_in == null ? null : [].concat(r.not_in).map(Number);
+      const inList = r.in == null ? null : list(r.in)!.map(Number);
+      const notIn = r.not_in == null ? null : list(r.not_in)!.map(Number);
       if (inList && !inList.includes(n)) bad(`must be one of ${inList.map((x) => e.valuesById[x] ?? x).join(', ')}`);
       if (notIn && notIn.includes(n)) bad(`must not be ${e.valuesById[n] ?? n}`);
       return;
@@ -588,8 +591,8 @@ class Walker {
     if (r.ignore_empty && (num === 0 || num === 0n)) return;
     this.range(num as number | bigint, conv(r.gt), conv(r.gte), conv(r.lt), conv(r.lte), String, bad);
     if (r.const != null && num != conv(r.const)) bad(`must be ${r.const}`);
-    const inList = r.in == null ? null : [].concat(r.in).map(conv);
-    const notIn = r.not_in == null ? null : [].concat(r.not_in).map(conv);
+    const inList = r.in == null ? null : list(r.in)!.map(conv);
+    const notIn = r.not_in == null ? null : list(r.not_in)!.map(conv);
     if (inList && !inList.some((x) => x == num)) bad(`must be one of ${inList.join(', ')}`);
     if (notIn && notIn.some((x) => x == num)) bad(`must not be ${String(num)}`);
   }
