@@ -33,7 +33,11 @@ export interface HeaderDriver {
 export async function headerDriver(name: string, bytes: Uint8Array, o: HeaderDriverOptions = {}): Promise<HeaderDriver> {
   const mod = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   let inst!: WebAssembly.Instance;
-  const mem = () => (inst.exports.memory as WebAssembly.Memory).buffer;
+  let memory!: WebAssembly.Memory;
+  let u8 = new Uint8Array(0), dv = new DataView(new ArrayBuffer(0));
+  /** Views over linear memory, re-created only when a grow detached the old buffer. */
+  const fresh = () => { if (u8.byteLength === 0 || u8.buffer !== memory.buffer) { u8 = new Uint8Array(memory.buffer); dv = new DataView(memory.buffer); } };
+  const mem = () => memory.buffer;
   const counts = { logs: 0, writes: 0, randomBytes: 0, foreign: 0 };
   const rootId = enc.encode(o.rootId ?? "");
   const config = enc.encode(o.pluginConfig ?? "");
@@ -50,7 +54,23 @@ export async function headerDriver(name: string, bytes: Uint8Array, o: HeaderDri
     const e = inst.exports as Record<string, Function>;
     return ((e.malloc ?? e.proxy_on_memory_allocate)(size) as number) >>> 0;
   };
-  const str = (p: number, n: number) => dec.decode(new Uint8Array(mem(), p, n));
+  // ASCII fast paths (header names and ids are ASCII); TextDecoder/TextEncoder otherwise.
+  const str = (p: number, n: number) => {
+    fresh();
+    if (n > 128) return dec.decode(u8.subarray(p, p + n));
+    let s = "";
+    for (let i = p; i < p + n; i++) { const c = u8[i]; if (c > 0x7f) return dec.decode(u8.subarray(p, p + n)); s += String.fromCharCode(c); }
+    return s;
+  };
+  const outStr = (v: string, outP: number, outL: number) => {
+    for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) > 0x7f) return out(enc.encode(v), outP, outL);
+    if (v.length === 0) return out(new Uint8Array(0), outP, outL);
+    const p = alloc(v.length);
+    fresh();
+    for (let i = 0; i < v.length; i++) u8[p + i] = v.charCodeAt(i);
+    dv.setUint32(outP, p, true); dv.setUint32(outL, v.length, true);
+    return OK;
+  };
   const out = (b: Uint8Array, outP: number, outL: number) => {
     const dv = () => new DataView(mem());
     if (b.length === 0) { dv().setUint32(outP, 0, true); dv().setUint32(outL, 0, true); return OK; }
@@ -72,7 +92,7 @@ export async function headerDriver(name: string, bytes: Uint8Array, o: HeaderDri
       const m = map(t);
       if (!m) return BAD_ARGUMENT;
       const v = m.get(str(kp, kl));
-      return v ? out(enc.encode(v[0]), outP, outL) : NOT_FOUND;
+      return v ? outStr(v[0], outP, outL) : NOT_FOUND;
     },
     proxy_replace_header_map_value: (t: number, kp: number, kl: number, vp: number, vl: number) => {
       const m = map(t);
@@ -99,6 +119,7 @@ export async function headerDriver(name: string, bytes: Uint8Array, o: HeaderDri
       return OK;
     },
     proxy_increment_metric: (id: number, d: bigint) => { metrics[id] += d; return OK; },
+    proxy_get_metric: (id: number, outP: number) => { fresh(); dv.setBigUint64(outP, metrics[id] ?? 0n, true); return id < metrics.length ? OK : NOT_FOUND; },
     proxy_call_foreign_function: (_np: number, _nl: number, _ap: number, _al: number, outP: number, outL: number) => {
       counts.foreign++;
       return out(new Uint8Array(0), outP, outL);
@@ -107,7 +128,8 @@ export async function headerDriver(name: string, bytes: Uint8Array, o: HeaderDri
       counts.randomBytes += n;
       if (n > pool.length) { randomFillSync(new Uint8Array(mem(), p, n)); return 0; }
       if (poolAt + n > pool.length) { randomFillSync(pool); poolAt = 0; }
-      new Uint8Array(mem(), p, n).set(pool.subarray(poolAt, poolAt + n));
+      fresh();
+      u8.set(pool.subarray(poolAt, poolAt + n), p);
       poolAt += n;
       return 0;
     },
@@ -120,6 +142,7 @@ export async function headerDriver(name: string, bytes: Uint8Array, o: HeaderDri
     target[imp.name] = known[imp.name] ?? (() => (imp.module === "env" ? NOT_FOUND : 52 /* ENOSYS */));
   }
   inst = await WebAssembly.instantiate(mod, { env, wasi_snapshot_preview1: wasi });
+  memory = inst.exports.memory as WebAssembly.Memory;
   const e = inst.exports as Record<string, Function>;
   const call = (n: string, ...a: number[]) => (e[n] ? e[n](...a) : 0);
   call("_initialize");

@@ -1,0 +1,74 @@
+// bench/request-id: what filters/request-id costs per request next to the SDK no-op filter
+// (bench/sdk/noop), side by side in one run, plus its module size.
+// Two drivers:
+//   - the lean header driver (bench/request-id/driver.ts): direct export calls, real header maps,
+//     WASI random_get — guest cost plus the cheapest Envoy-like answers to the filter's hostcalls;
+//   - the host emulator (Envoy's semantics for every hostcall).
+// Two request shapes: "generate" (no x-request-id / traceparent: UUIDv4 + new trace) and "keep"
+// (valid x-request-id and traceparent: kept, fresh span id).
+// A lifecycle is: context create, request headers (eos), response headers (eos), on_log, on_done, on_delete.
+// Usage: node --import tsx bench/request-id/run.ts [--quick]
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { headerDriver } from "./driver.ts";
+import { sideBySide, fmtUs, type Figures } from "../lib/measure.ts";
+import type { Row } from "../sdk/run.ts";
+import { Emulator } from "../../host/index.ts";
+import { moduleBytes, ROOT } from "../../test/lib/modules.ts";
+
+const NOOP = { name: "sdk noop", dir: "bench/sdk/noop", rootId: "noop" };
+const RID = { name: "request-id", dir: "filters/request-id", rootId: "request-id" };
+const BASE: [string, string][] = [[":method", "GET"], [":path", "/"], [":authority", "bench"]];
+const SHAPES: Array<{ shape: string; headers: [string, string][] }> = [
+  { shape: "generate", headers: BASE },
+  { shape: "keep", headers: [...BASE, ["x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6"], ["traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]] },
+];
+const RES: [string, string][] = [[":status", "200"]];
+
+export async function runRequestIdBench(quick: boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const noopBytes = moduleBytes(NOOP.dir), ridBytes = moduleBytes(RID.dir);
+  const size = (d: string) => statSync(join(ROOT, d, "build", d.split("/").pop() + ".wasm")).size;
+  rows.push({ what: "module size: request-id", figures: `${size(RID.dir)} B`, note: "goal < 20 KB" });
+  rows.push({ what: "module size: sdk noop", figures: `${size(NOOP.dir)} B` });
+
+  for (const { shape, headers } of SHAPES) {
+    // lean header driver
+    const noop = await headerDriver(NOOP.name, noopBytes, { rootId: NOOP.rootId, requestHeaders: headers });
+    const rid = await headerDriver(RID.name, ridBytes, { rootId: RID.rootId, pluginConfig: "{}", requestHeaders: headers });
+    rid.request();
+    if (!rid.lastRequest.get("x-request-id") || !rid.lastResponse.get("x-request-id")) throw new Error("request-id wrote no header: the benchmark is not measuring the work");
+    const lean = sideBySide([{ name: NOOP.name, run: noop.request }, { name: RID.name, run: rid.request }],
+      quick ? { batches: 30, batchSize: 2000 } : { batches: 200, batchSize: 5000 });
+    rows.push(...figureRows(`lean driver, ${shape}`, lean), ratioRow(`lean driver, ${shape}`, lean));
+
+    // host emulator (log level info, Envoy's default)
+    const plugins = [NOOP, RID].map((m) => Emulator.loadSync({ wasm: m === NOOP ? noopBytes : ridBytes, rootId: m.rootId, vmId: "bench", pluginConfig: m === RID ? "{}" : "", logLevel: "info", canary: false }));
+    const host = sideBySide(plugins.map((p, i) => ({
+      name: i === 0 ? NOOP.name : RID.name,
+      run: () => {
+        const s = p.http();
+        s.sendRequestHeaders(headers, { endOfStream: true });
+        s.sendResponseHeaders(RES, { endOfStream: true });
+        s.complete();
+        // keep the emulator's records from growing over the run (they are for tests, not benches)
+        if (p.runtime.hostcalls.length > 4096) { p.runtime.hostcalls.length = 0; p.runtime.callbacks.length = 0; }
+      },
+    })), quick ? { batches: 20, batchSize: 200 } : { batches: 100, batchSize: 1000 });
+    rows.push(...figureRows(`host emulator, ${shape}`, host), ratioRow(`host emulator, ${shape}`, host));
+  }
+  return rows;
+}
+
+function figureRows(driver: string, figs: Figures[]): Row[] {
+  return figs.map((f) => ({ what: `per request, ${driver}: ${f.name}`, figures: `median ${fmtUs(f.medianNs)}, p99 ${fmtUs(f.p99Ns)}`, note: `${f.batches} batches × ${f.batchSize}` }));
+}
+function ratioRow(driver: string, figs: Figures[]): Row {
+  const a = figs.find((f) => f.name === RID.name)!, b = figs.find((f) => f.name === NOOP.name)!;
+  return { what: `ratio request-id / sdk noop (${driver}, medians)`, figures: `${(a.medianNs / b.medianNs).toFixed(2)}×`, note: "goal ≤ 1.3×" };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await runRequestIdBench(process.argv.includes("--quick"));
+  for (const r of rows) console.log(`${r.what.padEnd(62)} ${r.figures}${r.note ? `   (${r.note})` : ""}`);
+}
