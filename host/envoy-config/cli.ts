@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 // node --import tsx host/envoy-config/cli.ts [--root=full.type.Name] [--warnings] FILE...
-// Validates each Envoy config file against Envoy's API protos (see validate.ts); prints
+// Validates each Envoy config file (.json files are parsed as JSON, anything else as YAML) against Envoy's API protos (see validate.ts); prints
 // `OK file` or `FAIL file` followed by one indented line per error. Exit status 1 if any file failed,
 // 2 on bad usage.
 import { readFileSync } from 'node:fs';
@@ -36,7 +36,18 @@ for (const file of files) {
     failed++;
     continue;
   }
-  const r = validateEnvoyConfig(text, { root });
+  let input: string | object = text;
+  if (file.endsWith('.json')) {
+    // Envoy parses a .json bootstrap as JSON (no YAML scalar conversion)
+    try {
+      input = JSON.parse(text);
+    } catch (e) {
+      console.log(`FAIL ${file}\n  JSON: ${(e as Error).message}`);
+      failed++;
+      continue;
+    }
+  }
+  const r = validateEnvoyConfig(input, { root });
   console.log(`${r.ok ? 'OK  ' : 'FAIL'} ${file}`);
   for (const e of r.errors) console.log(`  ${e}`);
   if (showWarnings) for (const w of r.warnings) console.log(`  warning: ${w}`);
