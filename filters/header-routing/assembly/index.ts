@@ -230,7 +230,7 @@ function readCondition(r: ConfigReader, c: RoutingConfig): Condition {
   k.source = SOURCES.indexOf(r.requireOneOf("source", SOURCES));
   if (!r.ok) return k;
   if (k.source == SRC_HEADER) {
-    k.name = readHeaderName(r, "name", "", true, false);
+    k.name = readHeaderName(r, "name", "", true, true);
     if (r.ok && k.name.length == 0) r.fail("name", "required for source header");
     if (r.ok) k.slot = c.slotOf(k.name);
   } else if (k.source == SRC_QUERY) {
@@ -280,7 +280,7 @@ function readSplit(r: ConfigReader, c: RoutingConfig): Split {
   s.total = <u32>total;
   s.hashOn = r.oneOfIndex("hash_on", HASH_ON, HASH_RANDOM);
   if (s.hashOn == HASH_HEADER) {
-    const h = readHeaderName(r, "header", "", true, false);
+    const h = readHeaderName(r, "header", "", true, true);
     if (r.ok && h.length == 0) r.fail("header", "required when hash_on is header");
     if (r.ok) s.slot = c.slotOf(h);
   } else if (s.hashOn == HASH_REQUEST_ID) {
@@ -299,14 +299,14 @@ function readAction(r: ConfigReader, c: RoutingConfig): Action {
   } else if (a.kind == ACT_SPLIT) {
     a.split = readSplit(r, c);
   } else if (a.kind == ACT_ADD || a.kind == ACT_SET || a.kind == ACT_REMOVE) {
-    a.name = readHeaderName(r, "name", "", false, false);
-    if (r.ok && a.name.length == 0) r.fail("name", "required");
+    a.name = readHeaderName(r, "name", "", false, true);
+    if (r.ok && a.name.length == 0) r.fail("name", "required (a header name)");
     if (a.kind != ACT_REMOVE) a.value = readValue(r, "value", true);
   } else if (a.kind == ACT_RENAME) {
-    a.name = readHeaderName(r, "from", "", false, false);
-    if (r.ok && a.name.length == 0) r.fail("from", "required");
-    a.value = readHeaderName(r, "to", "", false, false);
-    if (r.ok && a.value.length == 0) r.fail("to", "required");
+    a.name = readHeaderName(r, "from", "", false, true);
+    if (r.ok && a.name.length == 0) r.fail("from", "required (a header name)");
+    a.value = readHeaderName(r, "to", "", false, true);
+    if (r.ok && a.value.length == 0) r.fail("to", "required (a header name)");
   } else if (a.kind == ACT_REWRITE) {
     a.name = readValue(r, "prefix", true);
     if (r.ok && (a.name.length == 0 || a.name.charCodeAt(0) != 0x2f)) r.fail("prefix", "must start with '/'");
