@@ -1,0 +1,202 @@
+// authz: the security server's access decision for X-Road / GovStack REST requests.
+//   who:   the client header (X-Road-Client and aliases, last one wins), proven by the connection
+//   what:  /r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{SERVICECODE}/{path}
+//   rule:  default deny; access rights on (provider subsystem, service) naming the client or a group,
+//          endpoint method + path glob, mode, validity window; block rules; disabled notices
+//   reply: allowed → continue with the verified client id in a header; denied → X-Road error JSON.
+// Configuration: the compiled policy JSON (see ../config.schema.json, ../README.md). No configuration
+// → every request is denied (fail closed); a configuration with an error is rejected (naming the field).
+import {
+  RootContext, HttpContext, FilterHeadersStatus, registerRootContext, isLogEnabled, LogLevel,
+  logDebug, logInfo, logWarn, logError, Headers, pair, getCurrentTimeNanoseconds,
+} from "../../../sdk";
+import { Policy, Settings, loadPolicy } from "./policy";
+import { ServicePath, pathErrorText } from "./path";
+import { parseClientHeader, wireForm } from "./ids";
+import { Peer, Proof, prove } from "./identity";
+import { Decision, decide } from "./decide";
+import { Reason, count, reasonName, httpStatus, errorType, errorBody, DRY_RUN_ALLOW, DRY_RUN_BLOCK } from "./answers";
+export * from "../../../sdk/abi/exports";
+
+const DEFAULT_SETTINGS = new Settings();
+
+class AuthzRoot extends RootContext {
+  /** null: no configuration → deny everything. */
+  policy: Policy | null = null;
+  settings: Settings = DEFAULT_SETTINGS;
+  // per-request scratch, reused (one request at a time per VM)
+  sp: ServicePath = new ServicePath(DEFAULT_SETTINGS.maxPathBytes);
+  peer: Peer = new Peer();
+  proof: Proof = new Proof();
+  decision: Decision = new Decision();
+
+  onConfigure(size: u32): bool {
+    const bytes = this.getPluginConfiguration();
+    if (bytes === null || isBlank(bytes)) {
+      this.policy = null;
+      logWarn("authz: no policy configured: every request is denied");
+      return true;
+    }
+    const t0 = getCurrentTimeNanoseconds();
+    const r = loadPolicy(bytes);
+    if (r.error !== null) {
+      logError("authz: policy rejected: " + r.error!);
+      return false;
+    }
+    const p = r.policy!;
+    this.policy = p;
+    this.settings = p.settings;
+    this.sp = new ServicePath(p.settings.maxPathBytes);
+    if (isLogEnabled(LogLevel.Info)) {
+      const ms = (getCurrentTimeNanoseconds() - t0) / 1000000;
+      logInfo("authz: policy rev=" + p.revString + (p.sha256.length > 0 ? " sha256=" + p.sha256 : "") + " loaded: "
+        + p.services.size.toString() + " services, " + p.rightCount.toString() + " rights, " + p.grantCount.toString()
+        + " grants, " + p.clients.size.toString() + " clients, " + p.peers.size.toString() + " peer-hosted clients, "
+        + p.blockCount.toString() + " blocks (" + ms.toString() + " ms)");
+    }
+    return true;
+  }
+
+  createHttpContext(id: u32): HttpContext | null { return new AuthzStream(id, this); }
+}
+
+function isBlank(b: ArrayBuffer): bool {
+  const n = b.byteLength;
+  const p = changetype<usize>(b);
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) return false;
+  }
+  return true;
+}
+
+class AuthzStream extends HttpContext {
+  constructor(id: u32, public root: AuthzRoot) { super(id, root); }
+  /** The policy revision header value to add to the upstream response ("" = none). */
+  revOnResponse: string = "";
+
+  onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
+    const root = this.root;
+    const pol = root.policy;
+    const st = root.settings;
+    // one read of the whole map: client headers (last occurrence wins), method, path, request id
+    const pairs = this.requestHeaders.pairs();
+    const names = st.clientHeaders;
+    let claimed: string | null = null;
+    let claimedFrom = "";
+    let conflict = false;
+    let method = "";
+    let rawPath: string | null = null;
+    let requestId = "";
+    const ridName = st.requestIdHeader;
+    for (let i = 0, k = pairs.length; i < k; i++) {
+      const pr = unchecked(pairs[i]);
+      const key = pr.key;
+      if (key.length > 0 && key.charCodeAt(0) == 0x3a) {
+        if (key == ":path") rawPath = pr.value;
+        else if (key == ":method") method = pr.value;
+        continue;
+      }
+      if (key == ridName) { requestId = pr.value; continue; }
+      for (let j = 0; j < names.length; j++) {
+        if (key == unchecked(names[j])) {
+          if (claimed !== null && claimedFrom != key && claimed != pr.value) conflict = true;
+          if (claimedFrom == key || claimed === null) { claimed = pr.value; claimedFrom = key; }
+          else if (claimedFrom != key) { claimed = pr.value; claimedFrom = key; }
+          break;
+        }
+      }
+    }
+    if (pairs.length == 0 && this.requestHeaders.get(":path") !== null) {
+      // the SDK decodes at most 1,024 pairs (sdk/pairs.ts MAX_PAIRS) and returns none beyond: with
+      // more headers than that we cannot see every client header, so fail closed.
+      return this.deny(Reason.BadRequest, "request has too many headers", "", "", "");
+    }
+    if (pol === null) return this.deny(Reason.NoPolicy, "No access policy is loaded: all requests are denied", requestId, "", "");
+
+    const sp = root.sp;
+    if (!sp.parse(rawPath, st.maxPathBytes)) return this.deny(Reason.BadRequest, pathErrorText(sp.error), requestId, "", "");
+    const serviceWire = wireForm(sp.provider) + "/" + sp.serviceCode;
+
+    if (claimed === null) return this.deny(Reason.MissingClient, "Missing client header " + st.clientHeaders[0], requestId, "", serviceWire);
+    if (conflict) return this.deny(Reason.BadClientId, "Client headers name different clients", requestId, "", serviceWire);
+    const cid = parseClientHeader(claimed);
+    if (cid === null) return this.deny(Reason.BadClientId, "Malformed client identifier in " + claimedFrom, requestId, "", serviceWire);
+    const client = cid.key;
+    const clientWire = wireForm(client);
+
+    const peer = root.peer;
+    peer.reset();
+    const proof = root.proof;
+    if (!prove(pol, client, clientWire, peer, proof)) return this.deny(Reason.Untrusted, proof.why, requestId, clientWire, serviceWire);
+
+    const d = root.decision;
+    d.reset();
+    decide(pol, client, method, sp, d);
+    const r = d.reason;
+    if (d.dryRunRight.length > 0) {
+      DRY_RUN_ALLOW.increment(1);
+      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run right " + d.dryRunRight + " would allow " + clientWire + " " + method + " " + serviceWire + " rev=" + pol.revString);
+    }
+    const b = d.block;
+    if (b !== null && d.dryRunBlock) {
+      DRY_RUN_BLOCK.increment(1);
+      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run block " + b.id + " would deny " + clientWire + " " + method + " " + serviceWire + " rev=" + pol.revString);
+    }
+    if (r == Reason.Allowed) {
+      // identity headers: only the verified id goes upstream
+      const req = this.requestHeaders;
+      for (let j = 0; j < names.length; j++) req.remove(unchecked(names[j]));
+      req.set(st.verifiedClientHeader, clientWire);
+      this.revOnResponse = st.revisionHeader.length > 0 ? pol.revString : "";
+      count(Reason.Allowed);
+      if (isLogEnabled(LogLevel.Debug)) {
+        logDebug("authz: allow " + clientWire + " " + method + " " + serviceWire + " path=" + sp.restString() + " right=" + d.rightId
+          + " proof=" + proof.how + " rev=" + pol.revString + " request_id=" + requestId);
+      }
+      return FilterHeadersStatus.Continue;
+    }
+    let msg: string;
+    switch (r) {
+      case Reason.UnknownService: msg = "Unknown service: " + serviceWire; break;
+      case Reason.Disabled: msg = d.service!.disabledNotice!.length > 0 ? d.service!.disabledNotice! : "Service " + serviceWire + " is disabled"; break;
+      default: msg = "Request is not allowed: " + serviceWire;
+    }
+    if (r == Reason.Blocked && isLogEnabled(LogLevel.Info)) logInfo("authz: block " + d.block!.id + " (" + d.block!.reason + ") applies");
+    if (r == Reason.Disabled && isLogEnabled(LogLevel.Debug)) logDebug("authz: right " + d.rightId + " matched but the service is disabled");
+    return this.deny(r, msg, requestId, clientWire, serviceWire);
+  }
+
+  deny(r: Reason, message: string, requestId: string, client: string, service: string): FilterHeadersStatus {
+    const root = this.root;
+    const pol = root.policy;
+    const rev = pol === null ? "none" : pol.revString;
+    count(r);
+    const status = httpStatus(r);
+    const type = errorType(r);
+    if (isLogEnabled(LogLevel.Info)) {
+      const sp = root.sp;
+      logInfo("authz: deny " + status.toString() + " " + reasonName(r) + " client=" + (client.length > 0 ? client : "-")
+        + " service=" + (service.length > 0 ? service : "-") + " rev=" + rev + " request_id=" + (requestId.length > 0 ? requestId : "-")
+        + ": " + message);
+      if (isLogEnabled(LogLevel.Debug) && service.length > 0) logDebug("authz: denied path " + sp.restString());
+    }
+    const headers: Headers = [pair("content-type", "application/json"), pair("x-road-error", type)];
+    const rh = root.settings.revisionHeader;
+    if (rh.length > 0) headers.push(pair(rh, rev));
+    const body = errorBody(type, message, requestId);
+    if (!this.sendLocalResponse(status, body, headers, -1, "authz_" + reasonName(r))) {
+      // a value the SDK refused (CR/LF/NUL cannot come from headers Envoy accepted, but be safe)
+      this.sendLocalResponse(status, errorBody(type, message, ""), [pair("content-type", "application/json"), pair("x-road-error", type)], -1, "authz_" + reasonName(r));
+    }
+    return FilterHeadersStatus.StopIteration;
+  }
+
+  onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
+    const rev = this.revOnResponse;
+    if (rev.length > 0) this.responseHeaders.set(this.root.settings.revisionHeader, rev);
+    return FilterHeadersStatus.Continue;
+  }
+}
+
+registerRootContext((id: u32): RootContext => new AuthzRoot(id), "authz");
