@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runSdkBench, type Row } from './sdk/run.ts';
+import { runRequestIdBench } from './request-id/run.ts';
 
 const quick = process.argv.includes('--quick');
 const sections: Array<{ title: string; how: string; rows: Row[] }> = [];
@@ -14,6 +15,12 @@ sections.push({
     'Host emulator: the full host with Envoy\'s semantics for every hostcall — what a filter test costs. ' +
     'Candidates run in interleaved batches in one process; median and p99 are over batch means.',
   rows: await runSdkBench(quick),
+});
+
+sections.push({
+  title: 'request-id filter (bench/request-id)',
+  how: 'Per-request cost of filters/request-id (ids generated; valid incoming ids kept) against the SDK no-op filter, side by side, in a lean driver that implements the header, random and foreign-function hostcalls it needs, and in the host emulator; module size.',
+  rows: await runRequestIdBench(quick),
 });
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ' (quick run)' : ''}`;
