@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runSdkBench, type Row } from './sdk/run.ts';
 import { runRequestIdBench } from './request-id/run.ts';
+import { runAuthzBench } from './authz/run.ts';
 
 const quick = process.argv.includes('--quick');
 const sections: Array<{ title: string; how: string; rows: Row[] }> = [];
@@ -21,6 +22,11 @@ sections.push({
   title: 'request-id filter (bench/request-id)',
   how: 'Per-request cost of filters/request-id (ids generated; valid incoming ids kept) against the SDK no-op filter, side by side, in a lean driver that implements the header, random and foreign-function hostcalls it needs, and in the host emulator; module size.',
   rows: await runRequestIdBench(quick),
+});
+sections.push({
+  title: 'authz filter (bench/authz)',
+  how: 'Per-request cost of filters/authz with policies of 10, 1,000 and 100,000 rights against the SDK no-op filter, side by side in the host emulator; on_configure time and memory pages per policy size; module size.',
+  rows: await runAuthzBench(quick),
 });
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ' (quick run)' : ''}`;
