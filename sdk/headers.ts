@@ -5,7 +5,7 @@
 
 import { MapType, WasmResult } from "./abi/enums";
 import * as hc from "./hostcalls";
-import { Headers, HeaderPair, encodePairs } from "./pairs";
+import { Headers, HeaderPair, encodePairs, HOST_MAX_PAIRS, HOST_MAX_PAIRS_BYTES } from "./pairs";
 import { hasIllegalHeaderChars } from "./runtime/memory";
 
 /** Read-only view of a host header/metadata map. */
@@ -62,13 +62,20 @@ export class HeaderMap extends ReadonlyHeaderMap {
     return hc.removeHeaderMapValue(this.mapType, name) == WasmResult.Ok;
   }
 
-  /** Replace the whole map. Refused (false, map untouched) if any entry has CR/LF/NUL. */
+  /**
+   * Replace the whole map. Refused (false, map untouched) if any entry has CR/LF/NUL, or if the map is
+   * beyond what the host reads (more than 1024 entries or 1 MiB): Envoy would read it as an empty map and
+   * clear every header (§10 quirk 7).
+   */
   setPairs(pairs: Headers): bool {
+    if (<u32>pairs.length > HOST_MAX_PAIRS) return false;
     for (let i = 0, n = pairs.length; i < n; i++) {
       const p = unchecked(pairs[i]);
       if (hasIllegalHeaderChars(p.key) || hasIllegalHeaderChars(p.value)) return false;
     }
-    return hc.setHeaderMapPairs(this.mapType, encodePairs(pairs)) == WasmResult.Ok;
+    const enc = encodePairs(pairs);
+    if (<usize>enc.byteLength > HOST_MAX_PAIRS_BYTES) return false;
+    return hc.setHeaderMapPairs(this.mapType, enc) == WasmResult.Ok;
   }
 
   /** Envoy's byteSize (sum of key+value lengths), or -1 when the map is not available. */

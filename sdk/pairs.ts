@@ -17,9 +17,13 @@ export function pair(key: string, value: string): HeaderPair {
   return new HeaderPair(key, value);
 }
 
-/** Upper bounds the host applies (cpp-host PairsUtil): at most 1024 entries, 1 MiB total. */
-const MAX_PAIRS: u32 = 1024;
-const MAX_BYTES: usize = 1 << 20;
+/**
+ * What cpp-host accepts from a guest (PairsUtil::toPairs): at most 1024 entries and 1 MiB in all; a
+ * larger buffer is read by the host as an empty map. Maps the host serializes (request headers, …) are
+ * not bounded by this — Envoy's own header limits apply — so decoding does not enforce it.
+ */
+export const HOST_MAX_PAIRS: u32 = 1024;
+export const HOST_MAX_PAIRS_BYTES: usize = 1 << 20;
 
 /** Number of bytes encodePairs would produce. */
 export function pairsByteLength(pairs: Headers): usize {
@@ -57,11 +61,10 @@ export function encodePairs(pairs: Headers): ArrayBuffer {
 /** Validate a raw pairs buffer; returns N, or -1 when malformed. (0,0) / len<4 → 0. */
 export function checkPairs(ptr: usize, len: usize): i32 {
   if (ptr == 0 || len < 4) return 0;
-  if (len > MAX_BYTES) return -1;
   const n = load<u32>(ptr);
-  if (n > MAX_PAIRS) return -1;
+  // in 64 bits: 8 × N must not wrap around (N comes from the buffer)
+  if (<u64>4 + (<u64>n << 3) > <u64>len) return -1;
   const header: usize = 4 + (<usize>n << 3);
-  if (header > len) return -1;
   let data = header;
   for (let i: usize = 0; i < <usize>n; i++) {
     const kl = <usize>load<u32>(ptr + 4 + (i << 3));

@@ -69,6 +69,13 @@ describe("decodePairs", () => {
     expect(pairsGetAll(d, "Set-Cookie").join("|")).toBe("a=1|b=2");
     expect(pairsGet(d, "x-absent")).toBeNull();
   });
+  it("decodes more than 1024 entries (maps the host serializes are not bounded by its input limit)", () => {
+    const src = new Array<HeaderPair>();
+    for (let i = 0; i < 3000; i++) src.push(pair("k" + i.toString(), "v"));
+    const d = decodePairsBuffer(encodePairs(src));
+    expect(d.length).toBe(3000);
+    expect(d[2999].key).toBe("k2999");
+  });
   it("round-trips 1024 entries (the host's maximum)", () => {
     const src = new Array<HeaderPair>();
     for (let i = 0; i < 1024; i++) src.push(pair("k" + i.toString(), "v" + i.toString()));
