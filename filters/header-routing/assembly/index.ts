@@ -277,6 +277,7 @@ function readSplit(r: ConfigReader, c: RoutingConfig): Split {
     s.cumulative.push(<u32>total);
   }
   if (total == 0) { r.fail("clusters", "the weights must not all be 0"); return s; }
+  if (total > <u64>u32.MAX_VALUE) { r.fail("clusters", "the weights add up to more than 4294967295"); return s; }
   s.total = <u32>total;
   s.hashOn = r.oneOfIndex("hash_on", HASH_ON, HASH_RANDOM);
   if (s.hashOn == HASH_HEADER) {
