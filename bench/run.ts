@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runSdkBench, type Row } from './sdk/run.ts';
 import { runRequestIdBench } from './request-id/run.ts';
 import { runAuthzBench } from './authz/run.ts';
+import { runHeaderRoutingBench } from './header-routing/run.ts';
 
 const quick = process.argv.includes('--quick');
 const sections: Array<{ title: string; how: string; rows: Row[] }> = [];
@@ -27,6 +28,11 @@ sections.push({
   title: 'authz filter (bench/authz)',
   how: 'Per-request cost of filters/authz with policies of 10, 1,000 and 100,000 rights against the SDK no-op filter, side by side in the host emulator; on_configure time and memory pages per policy size; module size.',
   rows: await runAuthzBench(quick),
+});
+sections.push({
+  title: 'header-routing filter (bench/header-routing)',
+  how: 'Per-request cost of filters/header-routing with 1, 50 and 500 rules (the request matches the last rule, so every rule is evaluated, then routed with one route-cache clear) against the SDK no-op filter, side by side in the host emulator and in a lean driver of its own; module size.',
+  rows: await runHeaderRoutingBench(quick),
 });
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ' (quick run)' : ''}`;
