@@ -18,11 +18,22 @@ import { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTr
 import { Headers, encodePairs } from "./pairs";
 import { hasIllegalHeaderChars, utf8Encode } from "./runtime/memory";
 import { clearRouteCache } from "./foreign";
+import { enableTicks } from "./dispatcher";
 
-/** Common base of every context. */
+/** Which kind of stream context a root creates (Envoy does not tell the module at create time). */
+export enum ContextType {
+  /** HTTP streams (envoy.filters.http.wasm): the root's createHttpContext is asked. */
+  Http = 0,
+  /** TCP connections (envoy.filters.network.wasm): the root's createTcpContext is asked. */
+  Tcp = 1,
+}
+
+/** Common base of every context. A context object is registered once, for the id it was made for. */
 export class BaseContext {
-  /** Set by the dispatcher (root / HTTP / TCP). */
-  kind: u8 = 0;
+  /** Set by the dispatcher when the context is registered (root / HTTP / TCP); 0 = not registered. */
+  kind: u8;
+  /** Internal: next context in the dispatcher's table slot (raw pointer). */
+  _chain: usize;
   constructor(public readonly contextId: u32) {}
 }
 
@@ -48,9 +59,14 @@ export class RootContext extends BaseContext {
   onLog(): void {}
   onForeignFunction(functionId: u32, argumentsSize: u32): void {}
 
-  /** Return a new HttpContext for stream `contextId`, or null for no HTTP handling. */
+  /**
+   * Kind of stream context this root creates: Http (default; createHttpContext is asked for every
+   * new stream) or Tcp (override for network filters; createTcpContext is asked instead).
+   */
+  streamType(): ContextType { return ContextType.Http; }
+  /** Return a new HttpContext for stream `contextId` (or null: the stream gets no context). */
   createHttpContext(contextId: u32): HttpContext | null { return null; }
-  /** Return a new TcpContext for connection `contextId` (asked only when createHttpContext gave null). */
+  /** Return a new TcpContext for connection `contextId`; asked only when streamType() is Tcp. */
   createTcpContext(contextId: u32): TcpContext | null { return null; }
 
   getVmConfiguration(): ArrayBuffer | null {
@@ -68,6 +84,7 @@ export class RootContext extends BaseContext {
   }
   /** 0 disables. The first tick comes `ms` later. */
   setTickPeriod(ms: u32): bool {
+    enableTicks();
     return hc.setTickPeriodMilliseconds(ms) == WasmResult.Ok;
   }
   /** Signal that a root that returned false from onDone has finished (proxy_done). */

@@ -3,20 +3,31 @@
 // - Root factories are registered by root id; on proxy_on_context_create(id, 0) the property
 //   `plugin_root_id` picks the factory (fallback: the "" factory, else the only one registered).
 //   A repeated create for an existing root id is ignored (cpp-host may re-start a root).
-// - Stream contexts come from the root's createHttpContext(id) (or createTcpContext(id) when that
-//   returns null). When both return null the stream has no context and every callback for it
-//   returns Continue.
+// - Stream contexts: Envoy does not say whether a new stream is HTTP or TCP, so the root says
+//   which kind it makes (RootContext.streamType(), Http by default) and only that factory is asked
+//   (createHttpContext or createTcpContext). When it returns null the stream has no context and
+//   every callback for it returns Continue.
 // - Callouts (http_call, grpc_call, grpc_stream) are remembered by token together with the id of
 //   the context that was being called back when the call was made. Envoy delivers every callout
 //   callback on the root id; before handing it to a stream context the dispatcher calls
 //   proxy_set_effective_context(stream) so continueRequest()/sendLocalResponse() act on that
 //   stream. If the stream was deleted meanwhile (or the host refuses the effective context), the
 //   callback is NOT delivered; the callout object's onStreamGone(token) is called instead.
+//   When a root is deleted, the callouts it owns (its own and its streams') are forgotten: Envoy
+//   cancels them.
 // - Contexts are removed on proxy_on_delete (before their onDelete runs).
+//
+// Size: callouts, timers, queues and TCP are dispatched through hooks (function references) that
+// are null until the feature is used (httpCall/grpcCall/grpcStream, setTickPeriod,
+// SharedQueue.register, a root whose streamType() is Tcp). A filter that never uses a feature
+// has no code for it: its proxy_on_* exports stay (Envoy checks them) but are tiny stubs.
+//
+// Speed: the hot paths work on raw pointers (usize) so they need no shadow-stack bookkeeping;
+// the registry keeps contexts alive by pinning them (__pin) rather than through a managed table.
 
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, PeerType, WasmResult } from "./abi/enums";
 import * as hc from "./hostcalls";
-import { RootContext, HttpContext, TcpContext, BaseContext } from "./context";
+import { RootContext, HttpContext, TcpContext, BaseContext, ContextType } from "./context";
 import { refreshLogLevel, logCritical } from "./logging";
 import { IdTable } from "./runtime/idtable";
 
@@ -31,10 +42,19 @@ let factories: FactoryEntry | null = null;
 function factoryEntry(rootId: string): FactoryEntry | null {
   let e = factories;
   while (e !== null) {
-    if (e.rootId == rootId) return e;
+    if (sameString(e.rootId, rootId)) return e;
     e = e.next;
   }
   return null;
+}
+
+// (a plain loop: String#== drags in ~0.4 KB of general comparison code)
+function sameString(a: string, b: string): bool {
+  const n = <usize>a.length << 1;
+  if (n != (<usize>b.length << 1)) return false;
+  const pa = changetype<usize>(a), pb = changetype<usize>(b);
+  for (let i: usize = 0; i < n; i += 2) if (load<u16>(pa + i) != load<u16>(pb + i)) return false;
+  return true;
 }
 
 /** Register the root context factory for plugins whose root_id is `rootId` ("" = default). */
@@ -52,48 +72,99 @@ function findFactory(rootId: string): RootFactory | null {
   return e === null ? null : e.fn;
 }
 
-// Every live context (root, HTTP, TCP) by id; BaseContext.kind tells which.
-// Envoy hands out context ids sequentially, so a direct-mapped array indexed by the low id bits
-// holds nearly every context; an id whose slot is taken by another live context goes to the
-// hash table. (IdTable<Object> is shared with the callout table so its code exists once.)
-const DIRECT_BITS: u32 = 8;
-const DIRECT_MASK: u32 = (1 << DIRECT_BITS) - 1;
-const direct = new StaticArray<BaseContext | null>(1 << DIRECT_BITS);
-const contexts = new IdTable<Object>();
+// ---------------- context registry ----------------
+// Every live context (root, HTTP, TCP) by id; BaseContext.kind tells which. Envoy hands out
+// context ids sequentially, so a direct-mapped table of 256 heads indexed by the low id bits
+// finds nearly every context at the head; ids sharing a slot chain through BaseContext._chain.
+// The table and the chains are raw pointers: a registered context is pinned (__pin, a GC root)
+// until it is deleted, so lookups and updates cost no shadow-stack traffic or write barriers.
 
-function ctxPut(id: u32, c: BaseContext): void {
-  const i = <i32>(id & DIRECT_MASK);
-  if (unchecked(direct[i]) === null) unchecked(direct[i] = c);
-  else contexts.set(id, c);
-}
+const SLOT_BITS: u32 = 8;
+const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
+const SLOTS: usize = memory.data(<i32>(4 << SLOT_BITS), 4);
 
-function ctxRemove(id: u32): BaseContext | null {
-  const i = <i32>(id & DIRECT_MASK);
-  const d = unchecked(direct[i]);
-  if (d !== null && d.contextId == id) {
-    unchecked(direct[i] = null);
-    return d;
-  }
-  return contexts.size == 0 ? null : changetype<BaseContext | null>(contexts.delete(id));
-}
+export const KIND_ROOT: u8 = 1;
+export const KIND_HTTP: u8 = 2;
+export const KIND_TCP: u8 = 3;
+/** A root whose plugin has no registered factory: fails onVmStart/onConfigure. */
+const KIND_NO_ROOT: u8 = 4;
 
-function ctxGet(id: u32): BaseContext | null {
-  if (id == lastId) return lastCtx;
-  let c = unchecked(direct[<i32>(id & DIRECT_MASK)]);
-  if (c === null || c.contextId != id) {
-    if (contexts.size == 0) return null;
-    c = changetype<BaseContext | null>(contexts.get(id));
-  }
-  if (c !== null) {
-    lastId = id;
-    lastCtx = c;
-  }
-  return c;
-}
-
-// one-entry cache: most callbacks hit the same context consecutively
+// one-entry cache: most callbacks hit the same context consecutively (raw pointer, 0 = none)
 let lastId: u32 = 0;
-let lastCtx: BaseContext | null = null;
+let lastPtr: usize = 0;
+// roots are looked up on every stream creation: a second one-entry cache for them
+let lastRootId: u32 = 0;
+let lastRootPtr: usize = 0;
+
+// Field access through raw loads/stores: a changetype<BaseContext>(p).field temporary is a
+// managed value that AS would spill to the shadow stack.
+@inline function idOf(p: usize): u32 { return load<u32>(p + offsetof<BaseContext>("contextId")); }
+@inline function kindOf(p: usize): u8 { return load<u8>(p + offsetof<BaseContext>("kind")); }
+@inline function chainAt(p: usize): usize { return p + offsetof<BaseContext>("_chain"); }
+@inline function slotOf(id: u32): usize { return SLOTS + (<usize>(id & SLOT_MASK) << alignof<usize>()); }
+
+/** Raw pointer of the live context `id`, or 0. */
+@inline function lookup(id: u32): usize {
+  return id == lastId ? lastPtr : lookupSlow(id);
+}
+
+function lookupSlow(id: u32): usize {
+  let p = load<usize>(slotOf(id));
+  while (p != 0 && idOf(p) != id) p = load<usize>(chainAt(p));
+  if (p != 0) {
+    lastId = id;
+    lastPtr = p;
+  }
+  return p;
+}
+
+@inline function lookupKind(id: u32, kind: u8): usize {
+  const p = lookup(id);
+  return p != 0 && kindOf(p) == kind ? p : 0;
+}
+
+/** Register context `c` for `id`; false (nothing done) when it is not a fresh context made for `id`. */
+function register(id: u32, c: BaseContext, kind: u8): bool {
+  const p = changetype<usize>(c);
+  if (kindOf(p) != 0 || idOf(p) != id) return false; // already registered, or made for another id
+  __pin(p);
+  store<u8>(p + offsetof<BaseContext>("kind"), kind);
+  const slot = slotOf(id);
+  store<usize>(chainAt(p), load<usize>(slot));
+  store<usize>(slot, p);
+  lastId = id;
+  lastPtr = p;
+  return true;
+}
+
+/** Unlink context `id` from the table (it stays pinned); its raw pointer, or 0. */
+function unregister(id: u32): usize {
+  if (lastId == id) { lastId = 0; lastPtr = 0; }
+  if (lastRootId == id) { lastRootId = 0; lastRootPtr = 0; }
+  let link = slotOf(id);
+  let p = load<usize>(link);
+  while (p != 0) {
+    const next = chainAt(p);
+    if (idOf(p) == id) {
+      store<usize>(link, load<usize>(next));
+      store<usize>(next, 0);
+      return p;
+    }
+    link = next;
+    p = load<usize>(next);
+  }
+  return 0;
+}
+
+function rootPtr(id: u32): usize {
+  if (id == lastRootId) return lastRootPtr;
+  const p = lookupKind(id, KIND_ROOT);
+  if (p != 0) {
+    lastRootId = id;
+    lastRootPtr = p;
+  }
+  return p;
+}
 
 /** Id of the context whose callback is running (root id for callouts delivered to a root). */
 let currentId: u32 = 0;
@@ -109,26 +180,88 @@ export function currentContextId(): u32 {
 }
 
 /** Look up a live context by id. */
-// roots are looked up on every stream creation: a second one-entry cache for them
-let lastRootId: u32 = 0;
-let lastRoot: RootContext | null = null;
-
 export function getRootContext(id: u32): RootContext | null {
-  if (id == lastRootId) return lastRoot;
-  const c = ctxGet(id);
-  if (c === null || c.kind != KIND_ROOT) return null;
-  const r = changetype<RootContext>(c);
-  lastRootId = id;
-  lastRoot = r;
-  return r;
+  return changetype<RootContext | null>(rootPtr(id));
 }
 export function getHttpContext(id: u32): HttpContext | null {
-  const c = ctxGet(id);
-  return c !== null && c.kind == KIND_HTTP ? changetype<HttpContext>(c) : null;
+  return changetype<HttpContext | null>(lookupKind(id, KIND_HTTP));
 }
 export function getTcpContext(id: u32): TcpContext | null {
-  const c = ctxGet(id);
-  return c !== null && c.kind == KIND_TCP ? changetype<TcpContext>(c) : null;
+  return changetype<TcpContext | null>(lookupKind(id, KIND_TCP));
+}
+
+/** Id of the root that owns context `id` (the root itself for a root), 0 when unknown. */
+function rootIdOf(id: u32): u32 {
+  const p = lookup(id);
+  if (p == 0) return 0;
+  const k = kindOf(p);
+  if (k == KIND_HTTP) return changetype<HttpContext>(p).rootContext.contextId;
+  if (k == KIND_TCP) return changetype<TcpContext>(p).rootContext.contextId;
+  return id;
+}
+
+// ---------------- feature hooks (null until the feature is used) ----------------
+
+const OP_HTTP: u32 = 0;
+const OP_GRPC_INITIAL: u32 = 1;
+const OP_GRPC_MESSAGE: u32 = 2;
+const OP_GRPC_TRAILING: u32 = 3;
+const OP_GRPC_CLOSE: u32 = 4;
+const OP_ROOT_GONE: u32 = 5;
+
+const OP_TCP_NEW: u32 = 0;
+const OP_TCP_DOWN_DATA: u32 = 1;
+const OP_TCP_UP_DATA: u32 = 2;
+const OP_TCP_DOWN_CLOSE: u32 = 3;
+const OP_TCP_UP_CLOSE: u32 = 4;
+
+// Hooks hold raw pointers to (static) function objects, 0 = not installed: a managed local would
+// cost every stub a shadow-stack frame.
+type CalloutHook = (op: u32, id: u32, token: u32, a: u32, b: u32, c: u32) => void;
+type TcpHook = (op: u32, id: u32, a: u32, eos: bool) => FilterStatus;
+type TickHook = (id: u32) => void;
+type QueueHook = (id: u32, queueId: u32) => void;
+let calloutHook: usize = 0;
+let tcpHook: usize = 0;
+let tickHook: usize = 0;
+let queueHook: usize = 0;
+
+/** Called by RootContext.setTickPeriod: from now on proxy_on_tick reaches RootContext.onTick. */
+export function enableTicks(): void {
+  tickHook = changetype<usize>(deliverTick);
+}
+
+/** Called by SharedQueue.register: from now on proxy_on_queue_ready reaches RootContext.onQueueReady. */
+export function enableQueues(): void {
+  queueHook = changetype<usize>(deliverQueueReady);
+}
+
+function deliverTick(id: u32): void {
+  currentId = id;
+  refreshLogLevel();
+  const r = rootPtr(id);
+  if (r != 0) changetype<RootContext>(r).onTick();
+}
+
+function deliverQueueReady(id: u32, queueId: u32): void {
+  currentId = id;
+  const r = rootPtr(id);
+  if (r != 0) changetype<RootContext>(r).onQueueReady(queueId);
+}
+
+function deliverTcp(op: u32, id: u32, a: u32, eos: bool): FilterStatus {
+  currentId = id;
+  const p = lookupKind(id, KIND_TCP);
+  if (p == 0) return FilterStatus.Continue;
+  const c = changetype<TcpContext>(p);
+  switch (op) {
+    case OP_TCP_NEW: return c.onNewConnection();
+    case OP_TCP_DOWN_DATA: return c.onDownstreamData(a, eos);
+    case OP_TCP_UP_DATA: return c.onUpstreamData(a, eos);
+    case OP_TCP_DOWN_CLOSE: c.onDownstreamConnectionClose(<PeerType>a); break;
+    default: c.onUpstreamConnectionClose(<PeerType>a); break;
+  }
+  return FilterStatus.Continue;
 }
 
 // ---------------- callouts ----------------
@@ -141,6 +274,8 @@ export class Callout {
   contextId: u32 = 0;
   /** True for gRPC streams (they survive onGrpcReceive). */
   isStream: bool = false;
+  /** Root that owns the call (internal: Envoy cancels a deleted root's callouts). */
+  _rootId: u32 = 0;
 
   /** The originating stream is gone; the response was dropped. Default: nothing. */
   onStreamGone(token: u32): void {}
@@ -153,37 +288,66 @@ export class Callout {
   _grpcClose(status: u32): void {}
 }
 
-const callouts = new IdTable<Object>();
+let callouts: IdTable<Callout> | null = null;
 
 /** Remember a callout token against the current context. */
 export function registerCallout(token: u32, callout: Callout): void {
+  let t = callouts;
+  if (t === null) {
+    callouts = t = new IdTable<Callout>();
+    calloutHook = changetype<usize>(deliverCallout);
+  }
   callout.token = token;
   callout.contextId = currentId;
-  callouts.set(token, callout);
+  callout._rootId = rootIdOf(currentId);
+  t.set(token, callout);
 }
 
 /** Forget a callout (cancelled). */
 export function forgetCallout(token: u32): void {
-  callouts.delete(token);
+  const t = callouts;
+  if (t !== null) t.delete(token);
 }
 
-/** Prepare delivery: returns the callout, or null when unknown or its stream is gone. */
-function calloutFor(token: u32, remove: i32): Callout | null {
-  const c = changetype<Callout | null>(callouts.get(token));
-  if (c === null) return null;
-  if (remove == 2) remove = c.isStream ? 0 : 1; // unary gRPC ends with its message
-  if (remove) callouts.delete(token);
-  const origin = c.contextId;
-  const oc = ctxGet(origin);
-  if (oc === null || oc.kind != KIND_ROOT) {
-    if (oc === null || hc.setEffectiveContext(origin) != WasmResult.Ok) {
-      if (!remove) callouts.delete(token);
-      c.onStreamGone(token);
-      return null;
+/** Number of callouts awaiting a response (for tests and diagnostics). */
+export function pendingCallouts(): i32 {
+  const t = callouts;
+  return t === null ? 0 : t.size;
+}
+
+function deliverCallout(op: u32, rootId: u32, token: u32, a: u32, b: u32, c: u32): void {
+  const t = callouts!;
+  if (op == OP_ROOT_GONE) {
+    // rootId = the deleted root: forget every callout it owns (Envoy cancels them)
+    for (let i = 0, n = t.capacity; i < n; i++) {
+      const v = t.valueAt(i);
+      if (v !== null && v._rootId == rootId) t.delete(t.keyAt(i));
+    }
+    return;
+  }
+  currentId = rootId;
+  const co = t.get(token);
+  if (co === null) return;
+  // unary calls end with their response / message / close; streams at close
+  const ends = op == OP_HTTP || op == OP_GRPC_CLOSE || (op == OP_GRPC_MESSAGE && !co.isStream);
+  if (ends) t.delete(token);
+  const origin = co.contextId;
+  const o = lookup(origin);
+  if (o == 0 || kindOf(o) != KIND_ROOT) {
+    if (o == 0 || hc.setEffectiveContext(origin) != WasmResult.Ok) {
+      if (!ends) t.delete(token);
+      co.onStreamGone(token);
+      return;
     }
   }
   currentId = origin;
-  return c;
+  switch (op) {
+    case OP_HTTP: co._httpResponse(a, b, c); break;
+    case OP_GRPC_INITIAL: co._grpcInitialMetadata(a); break;
+    case OP_GRPC_MESSAGE: co._grpcMessage(a); break;
+    case OP_GRPC_TRAILING: co._grpcTrailingMetadata(a); break;
+    default: co._grpcClose(a); break;
+  }
 }
 
 // ---------------- entry points (called from abi/exports.ts) ----------------
@@ -191,212 +355,162 @@ function calloutFor(token: u32, remove: i32): Callout | null {
 export function onContextCreate(id: u32, parentId: u32): void {
   currentId = id;
   if (parentId == 0) {
-    if (ctxGet(id) !== null) return; // tolerate a repeated create for an existing root
-    refreshLogLevel();
-    const rootId = hc.getPluginRootId();
-    const factory = findFactory(rootId);
-    let root: RootContext;
-    if (factory === null) {
-      logCritical("no root context registered for this plugin's root_id (registerRootContext)");
-      root = new UnknownRoot(id);
-    } else {
-      root = factory(id);
-    }
-    root.rootId = rootId;
-    root.kind = KIND_ROOT;
-    ctxPut(id, root);
+    createRoot(id);
     return;
   }
-  const root = getRootContext(parentId);
-  if (root === null) return;
+  const rp = rootPtr(parentId);
+  if (rp == 0) return;
+  const root = changetype<RootContext>(rp);
+  if (root.streamType() == ContextType.Tcp) {
+    const tcp = root.createTcpContext(id);
+    if (tcp !== null && register(id, tcp, KIND_TCP)) tcpHook = changetype<usize>(deliverTcp);
+    return;
+  }
   const http = root.createHttpContext(id);
-  if (http !== null) {
-    http.kind = KIND_HTTP;
-    ctxPut(id, http);
-    lastId = id;
-    lastCtx = http;
-    return;
-  }
-  const tcp = root.createTcpContext(id);
-  if (tcp !== null) {
-    tcp.kind = KIND_TCP;
-    ctxPut(id, tcp);
-  }
+  if (http !== null) register(id, http, KIND_HTTP);
 }
 
-/** Root whose factory was not found: fails onVmStart so Envoy rejects the config. */
-class UnknownRoot extends RootContext {
-  onVmStart(vmConfigurationSize: u32): bool { return false; }
-  onConfigure(pluginConfigurationSize: u32): bool { return false; }
+function createRoot(id: u32): void {
+  if (lookup(id) != 0) return; // tolerate a repeated create for an existing root
+  refreshLogLevel();
+  const rootId = hc.getPluginRootId();
+  const factory = findFactory(rootId);
+  let root: RootContext;
+  if (factory === null) {
+    // a root that fails onVmStart/onConfigure, so Envoy rejects the configuration
+    logCritical("registerRootContext: no factory for this plugin's root_id");
+    root = new RootContext(id);
+  } else {
+    root = factory(id);
+  }
+  root.rootId = rootId;
+  register(id, root, factory === null ? KIND_NO_ROOT : KIND_ROOT);
 }
 
-export function onVmStart(id: u32, size: u32): bool {
+/** proxy_on_vm_start (configure = false) and proxy_on_configure (configure = true). */
+export function onStartOrConfigure(id: u32, size: u32, configure: bool): bool {
   currentId = id;
   refreshLogLevel();
-  const r = getRootContext(id);
-  return r === null ? true : r.onVmStart(size);
-}
-
-export function onConfigure(id: u32, size: u32): bool {
-  currentId = id;
-  refreshLogLevel();
-  const r = getRootContext(id);
-  return r === null ? true : r.onConfigure(size);
+  const p = lookup(id);
+  if (p == 0) return true;
+  const k = kindOf(p);
+  if (k == KIND_NO_ROOT) return false;
+  if (k != KIND_ROOT) return true;
+  return configure ? changetype<RootContext>(p).onConfigure(size) : changetype<RootContext>(p).onVmStart(size);
 }
 
 export function onTick(id: u32): void {
-  currentId = id;
-  refreshLogLevel();
-  const r = getRootContext(id);
-  if (r !== null) r.onTick();
+  if (tickHook != 0) changetype<TickHook>(tickHook)(id);
 }
 
 export function onQueueReady(id: u32, queueId: u32): void {
-  currentId = id;
-  const r = getRootContext(id);
-  if (r !== null) r.onQueueReady(queueId);
+  if (queueHook != 0) changetype<QueueHook>(queueHook)(id, queueId);
 }
 
 export function onForeignFunction(id: u32, functionId: u32, argsSize: u32): void {
   currentId = id;
-  const r = getRootContext(id);
-  if (r !== null) r.onForeignFunction(functionId, argsSize);
+  const r = lookupKind(id, KIND_ROOT);
+  if (r != 0) changetype<RootContext>(r).onForeignFunction(functionId, argsSize);
 }
 
-export function onRequestHeaders(id: u32, n: u32, eos: bool): FilterHeadersStatus {
+// HTTP callbacks share one entry point (one lookup, one switch): smaller than eight inlined copies.
+export const HTTP_REQUEST_HEADERS: u32 = 0;
+export const HTTP_REQUEST_BODY: u32 = 1;
+export const HTTP_REQUEST_TRAILERS: u32 = 2;
+export const HTTP_REQUEST_METADATA: u32 = 3;
+export const HTTP_RESPONSE_HEADERS: u32 = 4;
+export const HTTP_RESPONSE_BODY: u32 = 5;
+export const HTTP_RESPONSE_TRAILERS: u32 = 6;
+export const HTTP_RESPONSE_METADATA: u32 = 7;
+
+/** proxy_on_{request,response}_{headers,body,trailers,metadata}: the action (0 = Continue). */
+export function onHttp(op: u32, id: u32, a: u32, eos: bool): u32 {
   currentId = id;
-  const c = getHttpContext(id);
-  return c === null ? FilterHeadersStatus.Continue : c.onRequestHeaders(n, eos);
-}
-export function onRequestBody(id: u32, size: u32, eos: bool): FilterDataStatus {
-  currentId = id;
-  const c = getHttpContext(id);
-  return c === null ? FilterDataStatus.Continue : c.onRequestBody(size, eos);
-}
-export function onRequestTrailers(id: u32, n: u32): FilterTrailersStatus {
-  currentId = id;
-  const c = getHttpContext(id);
-  return c === null ? FilterTrailersStatus.Continue : c.onRequestTrailers(n);
-}
-export function onRequestMetadata(id: u32, n: u32): i32 {
-  currentId = id;
-  const c = getHttpContext(id);
-  return c === null ? 0 : <i32>c.onRequestMetadata(n);
-}
-export function onResponseHeaders(id: u32, n: u32, eos: bool): FilterHeadersStatus {
-  currentId = id;
-  const c = getHttpContext(id);
-  return c === null ? FilterHeadersStatus.Continue : c.onResponseHeaders(n, eos);
-}
-export function onResponseBody(id: u32, size: u32, eos: bool): FilterDataStatus {
-  currentId = id;
-  const c = getHttpContext(id);
-  return c === null ? FilterDataStatus.Continue : c.onResponseBody(size, eos);
-}
-export function onResponseTrailers(id: u32, n: u32): FilterTrailersStatus {
-  currentId = id;
-  const c = getHttpContext(id);
-  return c === null ? FilterTrailersStatus.Continue : c.onResponseTrailers(n);
-}
-export function onResponseMetadata(id: u32, n: u32): i32 {
-  currentId = id;
-  const c = getHttpContext(id);
-  return c === null ? 0 : <i32>c.onResponseMetadata(n);
+  const p = lookupKind(id, KIND_HTTP);
+  if (p == 0) return 0;
+  const c = changetype<HttpContext>(p);
+  switch (op) {
+    case HTTP_REQUEST_HEADERS: return <u32>c.onRequestHeaders(a, eos);
+    case HTTP_REQUEST_BODY: return <u32>c.onRequestBody(a, eos);
+    case HTTP_REQUEST_TRAILERS: return <u32>c.onRequestTrailers(a);
+    case HTTP_REQUEST_METADATA: return <u32>c.onRequestMetadata(a);
+    case HTTP_RESPONSE_HEADERS: return <u32>c.onResponseHeaders(a, eos);
+    case HTTP_RESPONSE_BODY: return <u32>c.onResponseBody(a, eos);
+    case HTTP_RESPONSE_TRAILERS: return <u32>c.onResponseTrailers(a);
+    default: return <u32>c.onResponseMetadata(a);
+  }
 }
 
+@inline function tcp(op: u32, id: u32, a: u32, eos: bool): FilterStatus {
+  return tcpHook == 0 ? FilterStatus.Continue : changetype<TcpHook>(tcpHook)(op, id, a, eos);
+}
 export function onNewConnection(id: u32): FilterStatus {
-  currentId = id;
-  const c = getTcpContext(id);
-  return c === null ? FilterStatus.Continue : c.onNewConnection();
+  return tcp(OP_TCP_NEW, id, 0, false);
 }
 export function onDownstreamData(id: u32, size: u32, eos: bool): FilterStatus {
-  currentId = id;
-  const c = getTcpContext(id);
-  return c === null ? FilterStatus.Continue : c.onDownstreamData(size, eos);
+  return tcp(OP_TCP_DOWN_DATA, id, size, eos);
 }
 export function onUpstreamData(id: u32, size: u32, eos: bool): FilterStatus {
-  currentId = id;
-  const c = getTcpContext(id);
-  return c === null ? FilterStatus.Continue : c.onUpstreamData(size, eos);
+  return tcp(OP_TCP_UP_DATA, id, size, eos);
 }
 export function onDownstreamConnectionClose(id: u32, peer: u32): void {
-  currentId = id;
-  const c = getTcpContext(id);
-  if (c !== null) c.onDownstreamConnectionClose(<PeerType>peer);
+  tcp(OP_TCP_DOWN_CLOSE, id, peer, false);
 }
 export function onUpstreamConnectionClose(id: u32, peer: u32): void {
-  currentId = id;
-  const c = getTcpContext(id);
-  if (c !== null) c.onUpstreamConnectionClose(<PeerType>peer);
+  tcp(OP_TCP_UP_CLOSE, id, peer, false);
 }
 
-export function onLog(id: u32): void {
+/** proxy_on_log (done = false) and proxy_on_done (done = true; the result matters for roots only). */
+export function onLogOrDone(id: u32, done: bool): bool {
   currentId = id;
-  const c = ctxGet(id);
-  if (c === null) return;
-  const k = c.kind;
-  if (k == KIND_HTTP) changetype<HttpContext>(c).onLog();
-  else if (k == KIND_TCP) changetype<TcpContext>(c).onLog();
-  else changetype<RootContext>(c).onLog();
-}
-
-export function onDone(id: u32): bool {
-  currentId = id;
-  const c = ctxGet(id);
-  if (c === null) return true;
-  const k = c.kind;
-  if (k == KIND_HTTP) changetype<HttpContext>(c).onDone();
-  else if (k == KIND_TCP) changetype<TcpContext>(c).onDone();
-  else return changetype<RootContext>(c).onDone();
+  const p = lookup(id);
+  if (p == 0) return true;
+  const k = kindOf(p);
+  if (k == KIND_HTTP) {
+    if (done) changetype<HttpContext>(p).onDone();
+    else changetype<HttpContext>(p).onLog();
+  } else if (k == KIND_TCP) {
+    if (done) changetype<TcpContext>(p).onDone();
+    else changetype<TcpContext>(p).onLog();
+  } else if (k == KIND_ROOT) {
+    if (done) return changetype<RootContext>(p).onDone();
+    changetype<RootContext>(p).onLog();
+  }
   return true;
 }
 
 export function onDelete(id: u32): void {
   currentId = id;
-  if (lastId == id) { lastId = 0; lastCtx = null; }
-  if (lastRootId == id) { lastRootId = 0; lastRoot = null; }
-  const c = ctxRemove(id);
-  if (c === null) return;
   // Removed before onDelete runs, so callouts arriving later for it are dropped.
-  // (Envoy cancels a deleted root's callouts; entries for those are never delivered — a small,
-  // bounded leak per root deletion with calls in flight.)
-  const k = c.kind;
-  if (k == KIND_HTTP) changetype<HttpContext>(c).onDelete();
-  else if (k == KIND_TCP) changetype<TcpContext>(c).onDelete();
-  else changetype<RootContext>(c).onDelete();
+  const p = unregister(id);
+  if (p == 0) return;
+  const k = kindOf(p);
+  if (k == KIND_HTTP) changetype<HttpContext>(p).onDelete();
+  else if (k == KIND_TCP) changetype<TcpContext>(p).onDelete();
+  else {
+    if (calloutHook != 0) changetype<CalloutHook>(calloutHook)(OP_ROOT_GONE, id, 0, 0, 0, 0);
+    changetype<RootContext>(p).onDelete();
+  }
+  __unpin(p); // collectable from now on, unless the filter still holds it
 }
 
+@inline function callout(op: u32, rootId: u32, token: u32, a: u32, b: u32, c: u32): void {
+  if (calloutHook != 0) changetype<CalloutHook>(calloutHook)(op, rootId, token, a, b, c);
+}
 export function onHttpCallResponse(rootId: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
-  currentId = rootId;
-  const c = calloutFor(token, 1);
-  if (c !== null) c._httpResponse(numHeaders, bodySize, numTrailers);
+  callout(OP_HTTP, rootId, token, numHeaders, bodySize, numTrailers);
 }
-
 export function onGrpcReceiveInitialMetadata(rootId: u32, token: u32, n: u32): void {
-  currentId = rootId;
-  const c = calloutFor(token, 0);
-  if (c !== null) c._grpcInitialMetadata(n);
+  callout(OP_GRPC_INITIAL, rootId, token, n, 0, 0);
 }
-
 export function onGrpcReceive(rootId: u32, token: u32, size: u32): void {
-  currentId = rootId;
-  const c = calloutFor(token, 2);
-  if (c !== null) c._grpcMessage(size);
+  callout(OP_GRPC_MESSAGE, rootId, token, size, 0, 0);
 }
-
 export function onGrpcReceiveTrailingMetadata(rootId: u32, token: u32, n: u32): void {
-  currentId = rootId;
-  const c = calloutFor(token, 0);
-  if (c !== null) c._grpcTrailingMetadata(n);
+  callout(OP_GRPC_TRAILING, rootId, token, n, 0, 0);
 }
-
 export function onGrpcClose(rootId: u32, token: u32, status: u32): void {
-  currentId = rootId;
-  const c = calloutFor(token, 1);
-  if (c !== null) c._grpcClose(status);
+  callout(OP_GRPC_CLOSE, rootId, token, status, 0, 0);
 }
 
 export { BaseContext };
-export const KIND_ROOT: u8 = 1;
-export const KIND_HTTP: u8 = 2;
-export const KIND_TCP: u8 = 3;

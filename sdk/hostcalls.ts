@@ -13,6 +13,11 @@ import { Headers, HeaderPair, decodePairs } from "./pairs";
 /** Status of the most recent hostcall made through this module. */
 export let lastStatus: WasmResult = WasmResult.Ok;
 
+/** Set lastStatus (for SDK helpers that report a decoding failure the same way as a host status). */
+export function setLastStatus(s: WasmResult): void {
+  lastStatus = s;
+}
+
 @inline function st(r: u32): WasmResult {
   lastStatus = <WasmResult>r;
   return <WasmResult>r;
@@ -57,7 +62,8 @@ export function getStatus(): i32 {
 
 // ---------------- properties ----------------
 
-function encodePath(path: string[]): void {
+/** Property path (reference §7.2) into scratch: UTF-8 segments joined by NUL, no trailing NUL. */
+export function encodePropertyPath(path: string[]): void {
   let total: usize = 0;
   const n = path.length;
   for (let i = 0; i < n; i++) total += reserveFor(unchecked(path[i])) + 1;
@@ -70,7 +76,7 @@ function encodePath(path: string[]): void {
 
 /** Raw property value (§7.3 encoding) or null (NotFound / SerializationFailure / …). */
 export function getProperty(path: string[]): ArrayBuffer | null {
-  encodePath(path);
+  encodePropertyPath(path);
   store<usize>(OUT_PTR, 0);
   store<usize>(OUT_SIZE, 0);
   if (st(abi.proxy_get_property(scratchBase(), scratchUsed(), OUT_PTR, OUT_SIZE)) != WasmResult.Ok) return null;
@@ -79,7 +85,7 @@ export function getProperty(path: string[]): ArrayBuffer | null {
 
 /** Property value decoded as UTF-8, or null. */
 export function getPropertyString(path: string[]): string | null {
-  encodePath(path);
+  encodePropertyPath(path);
   store<usize>(OUT_PTR, 0);
   store<usize>(OUT_SIZE, 0);
   if (st(abi.proxy_get_property(scratchBase(), scratchUsed(), OUT_PTR, OUT_SIZE)) != WasmResult.Ok) return null;
@@ -97,7 +103,7 @@ export function getPluginRootId(): string {
 
 /** Store `value` in the stream's filter state under "wasm.<path>" (path segments NUL-joined). */
 export function setProperty(path: string[], value: ArrayBuffer | null): WasmResult {
-  encodePath(path);
+  encodePropertyPath(path);
   return st(abi.proxy_set_property(scratchBase(), scratchUsed(), bufPtr(value), bufLen(value)));
 }
 

@@ -5,10 +5,10 @@
 
 export * from "./abi/enums";
 export { registerRootContext, RootFactory, currentContextId, setEffectiveContext, getRootContext, getHttpContext, getTcpContext, Callout } from "./dispatcher";
-export { BaseContext, RootContext, HttpContext, TcpContext } from "./context";
+export { BaseContext, RootContext, HttpContext, TcpContext, ContextType } from "./context";
 export * from "./headers";
 export { Body, bodyOf } from "./body";
-export { HeaderPair, Headers, pair, encodePairs, decodePairs, decodePairsBuffer, pairsGet, pairsGetAll } from "./pairs";
+export { HeaderPair, Headers, pair, encodePairs, decodePairs, decodePairsBuffer, pairsGet, pairsGetAll, pairsByteLength, checkPairs } from "./pairs";
 export * from "./properties";
 export * from "./shared";
 export * from "./metrics";

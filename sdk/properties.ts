@@ -5,8 +5,9 @@
 // bool = 1 byte, double = 8 bytes IEEE, timestamp/duration = int64 ns, map = pairs.
 
 import * as hc from "./hostcalls";
+import { WasmResult } from "./abi/enums";
 import { Headers, decodePairsBuffer } from "./pairs";
-import { utf8Encode } from "./runtime/memory";
+import { utf8Encode, scratchBase, scratchUsed } from "./runtime/memory";
 
 /** Split "a.b.c" into ["a","b","c"]. */
 export function splitPropertyPath(dotted: string): string[] {
@@ -35,37 +36,79 @@ export function getPropertyString<T>(path: T): string | null {
   return hc.getPropertyString(toPath<T>(path));
 }
 
-/** Signed 64-bit value (int, timestamp, duration), or `def` when absent or not 8 bytes. */
+// Typed getters return the caller's `def` when there is no usable value. `lastStatus` tells
+// which: Ok = the value was decoded; NotFound etc. = the host's answer; SerializationFailure =
+// the host's own refusal, or a value of the wrong size for the type (e.g. a string property read
+// with getPropertyInt64).
+
+/** Signed 64-bit value (int, timestamp, duration — 8 bytes), or `def` (see lastStatus). */
 export function getPropertyInt64<T>(path: T, def: i64 = 0): i64 {
-  const b = hc.getProperty(toPath<T>(path));
-  if (b === null || b.byteLength != 8) return def;
-  return load<i64>(changetype<usize>(b));
+  return decodePropertyInt64(hc.getProperty(toPath<T>(path)), def);
 }
 
-/** Unsigned 64-bit value (uint), or `def`. */
+/** Unsigned 64-bit value (uint — 8 bytes), or `def` (see lastStatus). */
 export function getPropertyUint64<T>(path: T, def: u64 = 0): u64 {
-  const b = hc.getProperty(toPath<T>(path));
-  if (b === null || b.byteLength != 8) return def;
-  return load<u64>(changetype<usize>(b));
+  return <u64>decodePropertyInt64(hc.getProperty(toPath<T>(path)), <i64>def);
 }
 
-/** Double value, or `def`. */
+/** Double value (8 bytes), or `def` (see lastStatus). */
 export function getPropertyFloat64<T>(path: T, def: f64 = 0): f64 {
-  const b = hc.getProperty(toPath<T>(path));
-  if (b === null || b.byteLength != 8) return def;
-  return load<f64>(changetype<usize>(b));
+  return decodePropertyFloat64(hc.getProperty(toPath<T>(path)), def);
 }
 
-/** Bool value, or `def`. */
+/** Bool value (1 byte), or `def` (see lastStatus). */
 export function getPropertyBool<T>(path: T, def: bool = false): bool {
-  const b = hc.getProperty(toPath<T>(path));
-  if (b === null || b.byteLength != 1) return def;
-  return load<u8>(changetype<usize>(b)) != 0;
+  return decodePropertyBool(hc.getProperty(toPath<T>(path)), def);
 }
 
 /** Map value (e.g. request.headers) as pairs; empty when absent or malformed. */
 export function getPropertyMap<T>(path: T): Headers {
   return decodePairsBuffer(hc.getProperty(toPath<T>(path)));
+}
+
+// ---- pure codecs (also usable on bytes from elsewhere, e.g. in tests) ----
+
+/**
+ * The bytes proxy_get_property / proxy_set_property receive for `path` (string[] or dotted
+ * string): UTF-8 segments joined by NUL, no trailing NUL (reference §7.2). The hostcall
+ * wrappers use the same encoder (into scratch memory instead of a new buffer).
+ */
+export function encodePropertyPath<T>(path: T): ArrayBuffer {
+  hc.encodePropertyPath(toPath<T>(path));
+  const n = scratchUsed();
+  const b = new ArrayBuffer(<i32>n);
+  memory.copy(changetype<usize>(b), scratchBase(), n);
+  return b;
+}
+
+@inline function sizeOk(value: ArrayBuffer, size: i32): bool {
+  if (value.byteLength == size) return true;
+  hc.setLastStatus(WasmResult.SerializationFailure);
+  return false;
+}
+
+/** int / timestamp / duration / uint encoding (8 bytes little-endian). `def` when `value` is null
+ *  (lastStatus untouched) or not 8 bytes (lastStatus = SerializationFailure). */
+export function decodePropertyInt64(value: ArrayBuffer | null, def: i64 = 0): i64 {
+  if (value === null || !sizeOk(value, 8)) return def;
+  return load<i64>(changetype<usize>(value));
+}
+export function decodePropertyUint64(value: ArrayBuffer | null, def: u64 = 0): u64 {
+  return <u64>decodePropertyInt64(value, <i64>def);
+}
+/** double (8 bytes IEEE-754 little-endian); same rules as decodePropertyInt64. */
+export function decodePropertyFloat64(value: ArrayBuffer | null, def: f64 = 0): f64 {
+  if (value === null || !sizeOk(value, 8)) return def;
+  return load<f64>(changetype<usize>(value));
+}
+/** bool (1 byte, non-zero = true); same rules as decodePropertyInt64. */
+export function decodePropertyBool(value: ArrayBuffer | null, def: bool = false): bool {
+  if (value === null || !sizeOk(value, 1)) return def;
+  return load<u8>(changetype<usize>(value)) != 0;
+}
+/** map (pairs encoding); empty list when null or malformed. */
+export function decodePropertyMap(value: ArrayBuffer | null): Headers {
+  return decodePairsBuffer(value);
 }
 
 /** Store a value in filter state "wasm.<path>" (stream contexts only). */

@@ -3,6 +3,7 @@
 import { WasmResult } from "./abi/enums";
 import * as hc from "./hostcalls";
 import { utf8Encode, decodeUtf8 } from "./runtime/memory";
+import { enableQueues } from "./dispatcher";
 
 /** A value read from shared data with its CAS. */
 export class SharedDataValue {
@@ -52,7 +53,10 @@ export namespace SharedData {
 
 export namespace SharedQueue {
   /** Create or re-open queue `name`; this root then receives onQueueReady. 0 on failure. */
-  export function register(name: string): u32 { return hc.registerSharedQueue(name); }
+  export function register(name: string): u32 {
+    enableQueues();
+    return hc.registerSharedQueue(name);
+  }
   /** Find a queue registered by another VM (empty vmId = own). 0 when not found. */
   export function resolve(vmId: string, name: string): u32 { return hc.resolveSharedQueue(vmId, name); }
   export function enqueue(token: u32, data: ArrayBuffer | null): WasmResult { return hc.enqueueSharedQueue(token, data); }
@@ -64,7 +68,7 @@ export namespace SharedQueue {
 }
 
 /** Flat aliases. */
-export function registerQueue(name: string): u32 { return hc.registerSharedQueue(name); }
+export function registerQueue(name: string): u32 { return SharedQueue.register(name); }
 export function resolveQueue(vmId: string, name: string): u32 { return hc.resolveSharedQueue(vmId, name); }
 export function enqueue(token: u32, data: ArrayBuffer | null): WasmResult { return hc.enqueueSharedQueue(token, data); }
 export function dequeue(token: u32): ArrayBuffer | null { return hc.dequeueSharedQueue(token); }

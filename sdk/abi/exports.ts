@@ -1,5 +1,7 @@
 // Every callback of proxy-wasm ABI 0.2.1 that Envoy calls (reference §5), with exact signatures.
-// Each one only forwards to the dispatcher. A filter's entry file must re-export this module:
+// Each one only forwards to the dispatcher. Callbacks of features a filter doesn't use (callouts,
+// timers, queues, TCP) compile to tiny stubs: the dispatcher reaches their code through hooks
+// that only the feature's own API installs. A filter's entry file must re-export this module:
 //
 //   export * from "../../../sdk/abi/exports";   (relative path from the entry file)
 
@@ -21,11 +23,11 @@ export function proxy_on_context_create(contextId: u32, parentContextId: u32): v
 }
 
 export function proxy_on_vm_start(rootContextId: u32, vmConfigurationSize: u32): u32 {
-  return d.onVmStart(rootContextId, vmConfigurationSize) ? 1 : 0;
+  return d.onStartOrConfigure(rootContextId, vmConfigurationSize, false) ? 1 : 0;
 }
 
 export function proxy_on_configure(rootContextId: u32, pluginConfigurationSize: u32): u32 {
-  return d.onConfigure(rootContextId, pluginConfigurationSize) ? 1 : 0;
+  return d.onStartOrConfigure(rootContextId, pluginConfigurationSize, true) ? 1 : 0;
 }
 
 export function proxy_on_tick(rootContextId: u32): void {
@@ -43,28 +45,28 @@ export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, a
 // ---- HTTP ----
 
 export function proxy_on_request_headers(contextId: u32, numHeaders: u32, endOfStream: u32): u32 {
-  return <u32>d.onRequestHeaders(contextId, numHeaders, endOfStream != 0);
+  return d.onHttp(d.HTTP_REQUEST_HEADERS, contextId, numHeaders, endOfStream != 0);
 }
 export function proxy_on_request_body(contextId: u32, bodySize: u32, endOfStream: u32): u32 {
-  return <u32>d.onRequestBody(contextId, bodySize, endOfStream != 0);
+  return d.onHttp(d.HTTP_REQUEST_BODY, contextId, bodySize, endOfStream != 0);
 }
 export function proxy_on_request_trailers(contextId: u32, numTrailers: u32): u32 {
-  return <u32>d.onRequestTrailers(contextId, numTrailers);
+  return d.onHttp(d.HTTP_REQUEST_TRAILERS, contextId, numTrailers, false);
 }
 export function proxy_on_request_metadata(contextId: u32, numElements: u32): u32 {
-  return <u32>d.onRequestMetadata(contextId, numElements);
+  return d.onHttp(d.HTTP_REQUEST_METADATA, contextId, numElements, false);
 }
 export function proxy_on_response_headers(contextId: u32, numHeaders: u32, endOfStream: u32): u32 {
-  return <u32>d.onResponseHeaders(contextId, numHeaders, endOfStream != 0);
+  return d.onHttp(d.HTTP_RESPONSE_HEADERS, contextId, numHeaders, endOfStream != 0);
 }
 export function proxy_on_response_body(contextId: u32, bodySize: u32, endOfStream: u32): u32 {
-  return <u32>d.onResponseBody(contextId, bodySize, endOfStream != 0);
+  return d.onHttp(d.HTTP_RESPONSE_BODY, contextId, bodySize, endOfStream != 0);
 }
 export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): u32 {
-  return <u32>d.onResponseTrailers(contextId, numTrailers);
+  return d.onHttp(d.HTTP_RESPONSE_TRAILERS, contextId, numTrailers, false);
 }
 export function proxy_on_response_metadata(contextId: u32, numElements: u32): u32 {
-  return <u32>d.onResponseMetadata(contextId, numElements);
+  return d.onHttp(d.HTTP_RESPONSE_METADATA, contextId, numElements, false);
 }
 
 // ---- TCP ----
@@ -106,10 +108,10 @@ export function proxy_on_grpc_close(rootContextId: u32, token: u32, statusCode: 
 // ---- end of context ----
 
 export function proxy_on_log(contextId: u32): void {
-  d.onLog(contextId);
+  d.onLogOrDone(contextId, false);
 }
 export function proxy_on_done(contextId: u32): u32 {
-  return d.onDone(contextId) ? 1 : 0;
+  return d.onLogOrDone(contextId, true) ? 1 : 0;
 }
 export function proxy_on_delete(contextId: u32): void {
   d.onDelete(contextId);

@@ -218,11 +218,15 @@ export class JsonValue {
   toString(): string { return Json.stringify(this); }
 }
 
-const JSON_NULL = new JsonValue(JsonKind.Null);
-const JSON_TRUE = JsonValue.int(1);
-JSON_TRUE.kind = JsonKind.Bool;
-const JSON_FALSE = JsonValue.int(0);
-JSON_FALSE.kind = JsonKind.Bool;
+// Shared constants, created on first use (@lazy: a module that never parses JSON carries none of it).
+@lazy const JSON_NULL = new JsonValue(JsonKind.Null);
+@lazy const JSON_TRUE = boolValue(1);
+@lazy const JSON_FALSE = boolValue(0);
+function boolValue(v: i64): JsonValue {
+  const j = JsonValue.int(v);
+  j.kind = JsonKind.Bool;
+  return j;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Parser
@@ -245,10 +249,10 @@ export class JsonResult {
   get ok(): bool { return this.error == null; }
 }
 
-const DEFAULT_OPTIONS = new JsonOptions();
+@lazy const DEFAULT_OPTIONS = new JsonOptions();
 
 /** Reused UTF-16 scratch buffer for decoding strings with escapes or non-ASCII text. */
-let scratch = new ArrayBuffer(256);
+@lazy let scratch = new ArrayBuffer(256);
 
 const C_QUOTE: u32 = 0x22;
 const C_BACKSLASH: u32 = 0x5c;

@@ -1,4 +1,4 @@
-// A small open-addressing hash table from u32 ids (context ids, callout tokens) to objects.
+// A small open-addressing hash table from u32 ids (callout tokens) to objects.
 // One probe sequence per lookup; much smaller and faster than ~lib/map for this use.
 // Linear probing; deleted slots become tombstones, cleaned up when the table is rebuilt.
 // Id 0 (the VM context / "no token") is never stored: set(0) is ignored, get(0) is null.
@@ -14,6 +14,18 @@ export class IdTable<T> {
 
   get size(): i32 {
     return this.live;
+  }
+
+  /** Number of slots; with keyAt/valueAt, for walking the table (key 0 or 0xFFFFFFFF = no entry). */
+  get capacity(): i32 {
+    return this.keys.length;
+  }
+  keyAt(i: i32): u32 {
+    return this.keys[i];
+  }
+  valueAt(i: i32): T | null {
+    const k = this.keys[i];
+    return k == 0 || k == TOMB ? null : unchecked(this.vals[i]);
   }
 
   /** Slot of `k`, or -1. */

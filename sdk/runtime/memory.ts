@@ -33,7 +33,7 @@ export function scratchBegin(total: usize): void {
 
 /** Scratch bytes to reserve for `s`: 3 per UTF-16 unit (the UTF-8 worst case) for short strings,
  *  the exact length for long ones. Lets scratchPut encode in a single pass. */
-@inline export function reserveFor(s: string): usize {
+export function reserveFor(s: string): usize {
   const n = <usize>s.length;
   return n <= 16384 ? n * 3 : utf8Length(s);
 }
@@ -105,8 +105,18 @@ export function scratchPutByte(b: u8): void {
 @inline export function scratchBase(): usize { return scratchPtr; }
 @inline export function scratchUsed(): usize { return scratchPos; }
 
-@inline export function utf8Length(s: string): usize {
-  return <usize>String.UTF8.byteLength(s);
+/** UTF-8 length of `s` as the SDK encodes it (lone surrogates → 3-byte U+FFFD). */
+export function utf8Length(s: string): usize {
+  const p = changetype<usize>(s);
+  const end = p + (<usize>s.length << 1);
+  let n: usize = 0;
+  for (let q = p; q < end; q += 2) {
+    const c = <u32>load<u16>(q);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    // a surrogate pair is 4 bytes: 3 counted for the high unit, 1 for the low one
+    if ((c & 0xFC00) == 0xDC00 && q > p && (<u32>load<u16>(q - 2) & 0xFC00) == 0xD800) n -= 2;
+  }
+  return n;
 }
 
 /** Encode one string into scratch: returns the pointer, length in putLen. */

@@ -4,6 +4,7 @@ import {
   getProperty, getPropertyBytes, getPropertyString, getPropertyInt64, getPropertyUint64, getPropertyFloat64,
   getPropertyBool, getPropertyMap, setProperty, setPropertyString, splitPropertyPath, Property,
   encodePairs, pair, lastStatus, WasmResult,
+  encodePropertyPath, decodePropertyInt64, decodePropertyUint64, decodePropertyFloat64, decodePropertyBool, decodePropertyMap,
 } from "../../sdk";
 import { resetHost, queuePropertyBytes, queuePropertyStatus, lastPath, lastSetValue } from "./host";
 
@@ -132,21 +133,34 @@ describe("typed decoders on raw bytes", () => {
     expect(m[1].key).toBe("b");
     expect(m[1].value).toBe("22");
   });
-  it("wrong sizes → the caller's default (the SDK returns defaults, not null, for numbers/bools)", () => {
+  it("wrong sizes → the caller's default, and lastStatus = SerializationFailure (so a caller can tell)", () => {
     queuePropertyBytes(bytesOf([1, 2, 3, 4]));
     expect(getPropertyInt64("x", -1)).toBe(-1);
+    expect(lastStatus).toBe(WasmResult.SerializationFailure);
     queuePropertyBytes(bytesOf([1, 2, 3, 4, 5, 6, 7, 8, 9]));
     expect(getPropertyUint64("x", 9)).toBe(9);
+    expect(lastStatus).toBe(WasmResult.SerializationFailure);
     queuePropertyBytes(bytesOf([1, 2]));
     expect(getPropertyBool("x", true)).toBe(true);
+    expect(lastStatus).toBe(WasmResult.SerializationFailure);
     queuePropertyBytes(bytesOf([1, 2]));
     expect(getPropertyBool("x", false)).toBe(false);
     queuePropertyBytes(bytesOf([1]));
     expect(getPropertyFloat64("x", 1.5)).toBe(1.5);
+    expect(lastStatus).toBe(WasmResult.SerializationFailure);
     queuePropertyBytes(new ArrayBuffer(0));
     expect(getPropertyInt64("x", 7)).toBe(7);
+    expect(lastStatus).toBe(WasmResult.SerializationFailure);
     queuePropertyBytes(bytesOf([1, 2, 3]));
     expect(getPropertyMap("x").length).toBe(0);
+  });
+  it("a value of the right size that equals the default: lastStatus Ok tells it apart", () => {
+    queuePropertyBytes(le64(7));
+    expect(getPropertyInt64("x", 7)).toBe(7);
+    expect(lastStatus).toBe(WasmResult.Ok);
+    queuePropertyBytes(bytesOf([0]));
+    expect(getPropertyBool("x", false)).toBe(false);
+    expect(lastStatus).toBe(WasmResult.Ok);
   });
   it("host errors → null / default, lastStatus tells why", () => {
     queuePropertyStatus(WasmResult.NotFound);
@@ -159,5 +173,38 @@ describe("typed decoders on raw bytes", () => {
     expect(getPropertyInt64("x", 11)).toBe(11);
     queuePropertyStatus(WasmResult.NotFound);
     expect(getPropertyMap("x").length).toBe(0);
+  });
+});
+
+describe("pure property codecs (the same code the hostcall wrappers use)", () => {
+  beforeEach(() => { resetHost(); });
+
+  it("encodePropertyPath: dotted string, string[], UTF-8, single segment", () => {
+    expect(hexOf(encodePropertyPath("request.path"))).toBe("72657175657374007061746" + "8");
+    expect(hexOf(encodePropertyPath(["a.b", "c"]))).toBe("612e620063");
+    expect(hexOf(encodePropertyPath(["é"]))).toBe("c3a9");
+    expect(encodePropertyPath("plugin_root_id").byteLength).toBe(14);
+  });
+  it("encodePropertyPath gives the bytes the host receives", () => {
+    getPropertyString(["metadata", "é", "x.y"]);
+    expect(hexOf(encodePropertyPath(["metadata", "é", "x.y"]))).toBe(hexOf(lastPath()));
+  });
+  it("typed decoders on plain buffers", () => {
+    expect(decodePropertyInt64(le64(<u64>-2))).toBe(-2);
+    expect(decodePropertyUint64(le64(u64.MAX_VALUE))).toBe(u64.MAX_VALUE);
+    const b = new ArrayBuffer(8);
+    store<f64>(changetype<usize>(b), -0.5);
+    expect(decodePropertyFloat64(b)).toBe(-0.5);
+    expect(decodePropertyBool(bytesOf([3]))).toBe(true);
+    expect(decodePropertyMap(encodePairs([pair("k", "v")]))[0].value).toBe("v");
+  });
+  it("decoders: null → default with lastStatus untouched; wrong size → default + SerializationFailure", () => {
+    queuePropertyStatus(WasmResult.NotFound);
+    getPropertyBytes("x");
+    expect(decodePropertyInt64(null, 5)).toBe(5);
+    expect(lastStatus).toBe(WasmResult.NotFound);
+    expect(decodePropertyBool(bytesOf([1, 1]), true)).toBe(true);
+    expect(lastStatus).toBe(WasmResult.SerializationFailure);
+    expect(decodePropertyMap(null).length).toBe(0);
   });
 });
