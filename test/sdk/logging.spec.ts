@@ -1,6 +1,6 @@
 // Logging (sdk/logging.ts): the level comes from proxy_get_log_level, read when the SDK refreshes
 // it (root callbacks) and cached; disabled levels never reach proxy_log.
-import { LogLevel, isLogEnabled, getLogLevel, refreshLogLevel, log, logTrace, logDebug, logInfo, logWarn, logError, logCritical } from "../../sdk";
+import { LogLevel, isLogEnabled, getLogLevel, refreshLogLevel, log, logTrace, logDebug, logInfo, logWarn, logError, logCritical, decimal, decimalUnsigned } from "../../sdk";
 import { resetHost, setLogLevel, logCount, logLevelAt, logMessageAt, logLevelReads } from "./host";
 
 let built: i32 = 0;
@@ -88,5 +88,19 @@ describe("logging", () => {
     logCritical("nothing");
     expect(isLogEnabled(LogLevel.Critical)).toBe(false);
     expect(logCount()).toBe(0);
+  });
+});
+
+describe("decimal (compact integer formatting)", () => {
+  it("matches toString for signed and unsigned values", () => {
+    expect(decimal(0)).toBe("0");
+    expect(decimal(7)).toBe("7");
+    expect(decimal(-42)).toBe("-42");
+    expect(decimal(<i64>u32.MAX_VALUE)).toBe(u32.MAX_VALUE.toString());
+    expect(decimal(i64.MAX_VALUE)).toBe(i64.MAX_VALUE.toString());
+    expect(decimal(i64.MIN_VALUE)).toBe(i64.MIN_VALUE.toString());
+    expect(decimalUnsigned(u64.MAX_VALUE)).toBe(u64.MAX_VALUE.toString());
+    expect(decimalUnsigned(<u64>i64.MAX_VALUE + 1)).toBe("9223372036854775808");
+    expect(decimalUnsigned(10)).toBe("10");
   });
 });
