@@ -1,6 +1,6 @@
 // examples/hello-world/assembly/index.ts
 import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext,
-         isLogEnabled, LogLevel, logInfo } from "../../../sdk";
+         isLogEnabled, LogLevel, logInfo, decimal } from "../../../sdk";
 export * from "../../../sdk/abi/exports";
 
 class HelloRoot extends RootContext {
@@ -9,7 +9,7 @@ class HelloRoot extends RootContext {
 class Hello extends HttpContext {
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     this.responseHeaders.add("x-hello", "world");
-    if (isLogEnabled(LogLevel.Info)) logInfo("said hello on " + this.contextId.toString());
+    if (isLogEnabled(LogLevel.Info)) logInfo("said hello on " + decimal(this.contextId));
     return FilterHeadersStatus.Continue;
   }
 }
