@@ -303,10 +303,9 @@ test('bad input never traps and gets the right 4xx', async () => {
   // 10,000 headers
   const many: Array<[string, string]> = [];
   for (let i = 0; i < 10000; i++) many.push([`x-h${i}`, 'v'.repeat(20)]);
-  const big = request(p, { headers: many }).s;
-  assert.equal(big.localReply?.status, 400, '10,000 headers: refused (the SDK decodes at most 1,024 pairs)');
-  assert.equal(JSON.parse(big.localReply!.body).message, 'request has too many headers');
+  assert.equal(status({ headers: many }), 0, '10,000 headers: every one read, decided (allowed)');
   assert.equal(status({ headers: many.slice(0, 1000) }), 0, '1,000 headers: decided (allowed)');
+  assert.equal(status({ headers: [...many, ['x-road-client', C.unknown]] }), 401, 'a client header after 10,000 others is still seen');
   const many2 = many.map(([k, v]) => [k.replace('x-h', 'x-road-client'), C.unknown] as [string, string]);
   assert.equal(status({ headers: [...many2.slice(0, 100), ['x-road-client', C.http]] }), 0, '100 repeated client headers: last wins');
   assert.equal(p.failed(), false);

@@ -108,8 +108,8 @@ class AuthzStream extends HttpContext {
       }
     }
     if (pairs.length == 0 && this.requestHeaders.get(":path") !== null) {
-      // the SDK decodes at most 1,024 pairs (sdk/pairs.ts MAX_PAIRS) and returns none beyond: with
-      // more headers than that we cannot see every client header, so fail closed.
+      // the header pairs could not be read (the host answered an empty or malformed map) while the
+      // headers exist: we cannot see every client header, so fail closed.
       return this.deny(Reason.BadRequest, "request has too many headers", "", "", "");
     }
     if (pol === null) return this.deny(Reason.NoPolicy, "No access policy is loaded: all requests are denied", requestId, "", "");
