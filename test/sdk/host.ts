@@ -61,3 +61,15 @@ export function lastSetValue(): ArrayBuffer | null {
   last_set_value_copy(changetype<usize>(buf), n);
   return buf;
 }
+
+/** Lower-case hex of a buffer's bytes ("null" for null): byte-exact expectations in specs. */
+export function hexOf(b: ArrayBuffer | null): string {
+  if (b === null) return "null";
+  let s = "";
+  const p = changetype<usize>(b);
+  for (let i = 0; i < b.byteLength; i++) {
+    const v = load<u8>(p + <usize>i);
+    s += (v < 16 ? "0" : "") + v.toString(16);
+  }
+  return s;
+}

@@ -2,16 +2,7 @@
 // input to an empty list without trapping.
 import { HeaderPair, Headers, pair, encodePairs, decodePairs, decodePairsBuffer, pairsGet, pairsGetAll } from "../../sdk";
 import { checkPairs, pairsByteLength } from "../../sdk/pairs";
-
-function hexOf(b: ArrayBuffer): string {
-  let s = "";
-  const p = changetype<usize>(b);
-  for (let i = 0; i < b.byteLength; i++) {
-    const v = load<u8>(p + <usize>i);
-    s += (v < 16 ? "0" : "") + v.toString(16);
-  }
-  return s;
-}
+import { hexOf } from "./host";
 
 function fromHex(h: string): ArrayBuffer {
   const b = new ArrayBuffer(h.length >> 1);

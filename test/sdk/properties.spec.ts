@@ -1,23 +1,12 @@
-// Property paths and typed decoders (reference §7.2, §7.3) against the stub host of
-// host-imports.js: the stub records the path bytes and answers with bytes the spec queues.
+// Property paths and typed decoders (reference §7.2, §7.3). host-imports.js records the path bytes
+// and, instead of the real host's attributes, answers with bytes the spec queues.
 import {
   getProperty, getPropertyBytes, getPropertyString, getPropertyInt64, getPropertyUint64, getPropertyFloat64,
   getPropertyBool, getPropertyMap, setProperty, setPropertyString, splitPropertyPath, Property,
   encodePairs, pair, lastStatus, WasmResult,
   encodePropertyPath, decodePropertyInt64, decodePropertyUint64, decodePropertyFloat64, decodePropertyBool, decodePropertyMap,
 } from "../../sdk";
-import { resetHost, queuePropertyBytes, queuePropertyStatus, lastPath, lastSetValue } from "./host";
-
-function hexOf(b: ArrayBuffer | null): string {
-  if (b === null) return "null";
-  let s = "";
-  const p = changetype<usize>(b);
-  for (let i = 0; i < b.byteLength; i++) {
-    const v = load<u8>(p + <usize>i);
-    s += (v < 16 ? "0" : "") + v.toString(16);
-  }
-  return s;
-}
+import { resetHost, queuePropertyBytes, queuePropertyStatus, lastPath, lastSetValue, hexOf } from "./host";
 
 function bytesOf(list: Array<u8>): ArrayBuffer {
   const b = new ArrayBuffer(list.length);
