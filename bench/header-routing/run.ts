@@ -5,7 +5,7 @@
 //   evaluated (the worst case for first-match), then the route header is written and the route cache
 //   cleared once (clear_route_cache) — the full work of a routed request.
 // Two drivers: the host emulator (every hostcall with Envoy's semantics, what a filter test costs) and a
-// lean driver (bench/header-routing/lean.ts: direct export calls and minimal header hostcalls — the
+// lean driver (bench/lib/lean-driver.ts: direct export calls and minimal header hostcalls — the
 // guest's own cost).
 // Usage: node --import tsx bench/header-routing/run.ts [--quick]
 import { statSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { Emulator } from '../../host/index.ts';
 import { moduleBytes, modulePath } from '../../test/lib/modules.ts';
 import { sideBySide, fmtUs, type Figures } from '../lib/measure.ts';
 import type { Row } from '../sdk/run.ts';
-import { leanRouting } from './lean.ts';
+import { leanModule } from '../lib/lean-driver.ts';
 
 const FILTER = 'filters/header-routing';
 const NOOP = 'bench/sdk/noop';
@@ -58,14 +58,15 @@ export async function runHeaderRoutingBench(quick = false): Promise<Row[]> {
   rows.push(...figureRows('host emulator', emuFig), ...ratioRows('host emulator', emuFig));
 
   // Lean driver.
-  const lean = [await leanRouting('sdk noop', noop, { rootId: 'noop', config: '', request: benchRequest(1) })];
+  const lean = [await leanModule('sdk noop', noop, { rootId: 'noop', requestHeaders: benchRequest(1) })];
   for (const n of RULE_COUNTS) {
-    lean.push(await leanRouting(`header-routing, ${n} rule${n > 1 ? 's' : ''}`, filter, { rootId: 'header-routing', config: benchConfig(n), request: benchRequest(n) }));
+    lean.push(await leanModule(`header-routing, ${n} rule${n > 1 ? 's' : ''}`, filter, { rootId: 'header-routing', pluginConfig: benchConfig(n), requestHeaders: benchRequest(n) }));
   }
   for (const [i, l] of lean.slice(1).entries()) {
     l.request();
     const want = `c${RULE_COUNTS[i] - 1}`;
-    if (l.lastRoute('x-route-cluster') !== want || l.counts.clears !== 1) throw new Error(`${l.name} (lean): route ${l.lastRoute('x-route-cluster')}, clears ${l.counts.clears}`);
+    const route = l.header('request', 'x-route-cluster') ?? '';
+    if (route !== want || l.counts.routeCacheClears !== 1) throw new Error(`${l.name} (lean): route ${route}, clears ${l.counts.routeCacheClears}`);
   }
   const leanFig = sideBySide(lean.map((l) => ({ name: l.name, run: l.request })), quick ? { batches: 20, batchSize: 500, warmupBatches: 5 } : { batches: 200, batchSize: 2000 });
   rows.push(...figureRows('lean driver', leanFig), ...ratioRows('lean driver', leanFig));

@@ -1,43 +1,170 @@
 // A lean driver that calls a proxy-wasm module's exports directly, with the cheapest imports that
 // still give Envoy's answers for the calls a simple filter makes. It measures what the *guest* costs
-// per request (what an SDK adds), without the full host's bookkeeping, which would otherwise dominate
-// and hide the difference between guests. The same driver runs every module in a comparison.
+// per request (what an SDK or a filter adds), without the full host's bookkeeping, which would
+// otherwise dominate and hide the differences between guests. Every benchmark's lean figures use it,
+// so all guests in a comparison meet the same imports.
+//
+// Provided: request/response header maps (get/add/replace/remove/pairs, in order, keys as given),
+// plugin configuration (buffer 7, only inside on_configure), properties (`plugin_root_id` and any
+// given), log level, logs (counted), metrics, foreign functions (Ok, counted; `clear_route_cache`
+// separately), WASI random_get (crypto randomness from a pool). Anything else answers NotFound / ENOSYS.
+// One request = context create, request headers (eos), response headers (eos), log, done, delete.
+import { randomFillSync } from "node:crypto";
 
-const OK = 0, NOT_FOUND = 1;
+const OK = 0, NOT_FOUND = 1, BAD_ARGUMENT = 2, ENOSYS = 52;
+const enc = new TextEncoder();
+
+export interface LeanOptions {
+  rootId?: string;
+  pluginConfig?: string;
+  /** Envoy's wasm logger level (default 2 = info, Envoy's default). */
+  logLevel?: number;
+  /** Headers of every request / response (lower-case names). */
+  requestHeaders?: Array<[string, string]>;
+  responseHeaders?: Array<[string, string]>;
+  /** Attributes by dotted name (`xds.route_name`), as strings. */
+  properties?: Record<string, string>;
+}
 
 export interface LeanModule {
   name: string;
-  /** Runs one full HTTP lifecycle: context create, request headers, response headers, log, done, delete. */
+  /** Runs one full HTTP lifecycle. */
   request(): void;
   /** Linear memory size in 64 KiB pages. */
   pages(): number;
-  /** How many log lines and header additions the guest made (to check the work really happened). */
-  counts: { logs: number; headerAdds: number };
+  /** First value of a header as the guest left it on the last request, or undefined. */
+  header(map: "request" | "response", name: string): string | undefined;
+  /** What the guest did so far (to check the work really happened). */
+  counts: { logs: number; headerReads: number; headerWrites: number; randomBytes: number; foreign: number; routeCacheClears: number };
 }
 
-export async function leanModule(name: string, bytes: Uint8Array, opts: { rootId?: string; logLevel?: number } = {}): Promise<LeanModule> {
+type Pairs = Array<[string, string]>;
+
+export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions = {}): Promise<LeanModule> {
   const mod = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  let inst: WebAssembly.Instance;
-  const mem = () => (inst.exports.memory as WebAssembly.Memory).buffer;
-  const counts = { logs: 0, headerAdds: 0 };
-  const rootId = new TextEncoder().encode(opts.rootId ?? "");
-  const logLevel = opts.logLevel ?? 2; // Envoy's default: info
-  const alloc = (size: number): number => {
-    const e = inst.exports as Record<string, Function>;
-    return ((e.malloc ?? e.proxy_on_memory_allocate)(size) as number) >>> 0;
+  let memory!: WebAssembly.Memory;
+  let malloc!: Function;
+  // views are re-made only when memory grew (making them on every call costs more than the guest)
+  let buf: ArrayBuffer | null = null, u8 = new Uint8Array(0), dv = new DataView(new ArrayBuffer(0));
+  const refresh = () => { if (memory.buffer !== buf) { buf = memory.buffer; u8 = new Uint8Array(buf); dv = new DataView(buf); } };
+  const counts = { logs: 0, headerReads: 0, headerWrites: 0, randomBytes: 0, foreign: 0, routeCacheClears: 0 };
+  const logLevel = o.logLevel ?? 2;
+  const config = enc.encode(o.pluginConfig ?? "");
+  // property paths as the guest sends them: segments joined by NUL
+  const props = new Map<string, Uint8Array>([["plugin_root_id", enc.encode(o.rootId ?? "")]]);
+  for (const [k, v] of Object.entries(o.properties ?? {})) props.set(k.split(".").join("\0"), enc.encode(v));
+  const reqInit: Pairs = o.requestHeaders ?? [[":method", "GET"], [":path", "/"], [":authority", "bench"]];
+  const resInit: Pairs = o.responseHeaders ?? [[":status", "200"]];
+  let req: Pairs = [], res: Pairs = [];
+  let reqOpen = false, resOpen = false, inConfigure = false;
+  const map = (t: number): Pairs | null => (t === 0 && reqOpen ? req : t === 2 && resOpen ? res : null);
+  const metrics: bigint[] = [];
+  const pool = new Uint8Array(65536);
+  let poolAt = pool.length;
+
+  /** Guest bytes as a string, one char per byte (exact round trip of any bytes). */
+  const str = (p: number, n: number) => {
+    refresh();
+    if (n > 64) return Buffer.from(u8.buffer, p, n).toString("latin1");
+    let s = "";
+    for (let i = p; i < p + n; i++) s += String.fromCharCode(u8[i]);
+    return s;
   };
+  /** A result the host returns through the guest allocator; empty → (0,0) with no allocation. */
+  const give = (b: Uint8Array | string, outP: number, outL: number) => {
+    const n = b.length;
+    const p = n === 0 ? 0 : (malloc(n) as number) >>> 0;
+    refresh();
+    if (typeof b === "string") for (let i = 0; i < n; i++) u8[p + i] = b.charCodeAt(i);
+    else u8.set(b, p);
+    dv.setUint32(outP, p, true);
+    dv.setUint32(outL, n, true);
+    return OK;
+  };
+  const pairsBytes = (m: Pairs) => {
+    const size = 4 + m.length * 8 + m.reduce((a, [k, v]) => a + k.length + v.length + 2, 0);
+    const b = Buffer.alloc(size);
+    b.writeUInt32LE(m.length, 0);
+    let at = 4;
+    for (const [k, v] of m) { b.writeUInt32LE(k.length, at); b.writeUInt32LE(v.length, at + 4); at += 8; }
+    for (const [k, v] of m) { at += b.write(k, at, "latin1") + 1; at += b.write(v, at, "latin1") + 1; }
+    return b;
+  };
+  const removeAll = (m: Pairs, k: string, from = 0) => { for (let j = m.length - 1; j >= from; j--) if (m[j][0] === k) m.splice(j, 1); };
+
   const known: Record<string, Function> = {
-    proxy_log: (_l: number, _p: number, _n: number) => { counts.logs++; return OK; },
-    proxy_get_log_level: (out: number) => { new DataView(mem()).setUint32(out, logLevel, true); return OK; },
-    proxy_add_header_map_value: (_m: number, _kp: number, _kl: number, _vp: number, _vl: number) => { counts.headerAdds++; return OK; },
+    proxy_log: () => { counts.logs++; return OK; },
+    proxy_get_log_level: (out: number) => { refresh(); dv.setUint32(out, logLevel, true); return OK; },
     proxy_get_property: (pp: number, pl: number, outP: number, outL: number) => {
-      const path = new TextDecoder().decode(new Uint8Array(mem(), pp, pl));
-      if (path !== "plugin_root_id") return NOT_FOUND;
-      if (rootId.length === 0) { const dv = new DataView(mem()); dv.setUint32(outP, 0, true); dv.setUint32(outL, 0, true); return OK; }
-      const p = alloc(rootId.length);
-      new Uint8Array(mem(), p, rootId.length).set(rootId);
-      const dv = new DataView(mem()); dv.setUint32(outP, p, true); dv.setUint32(outL, rootId.length, true);
+      const v = props.get(str(pp, pl));
+      return v ? give(v, outP, outL) : NOT_FOUND;
+    },
+    proxy_get_buffer_bytes: (t: number, _s: number, _n: number, outP: number, outL: number) =>
+      t === 7 ? (inConfigure ? give(config, outP, outL) : NOT_FOUND) : give("", outP, outL),
+    proxy_get_header_map_value: (t: number, kp: number, kl: number, outP: number, outL: number) => {
+      counts.headerReads++;
+      const m = map(t);
+      if (!m) return BAD_ARGUMENT;
+      const k = str(kp, kl);
+      const e = m.find((x) => x[0] === k);
+      return e ? give(e[1], outP, outL) : NOT_FOUND;
+    },
+    proxy_get_header_map_pairs: (t: number, outP: number, outL: number) => {
+      counts.headerReads++;
+      const m = map(t);
+      return m && m.length ? give(pairsBytes(m), outP, outL) : give("", outP, outL);
+    },
+    proxy_add_header_map_value: (t: number, kp: number, kl: number, vp: number, vl: number) => {
+      counts.headerWrites++;
+      const m = map(t);
+      if (!m) return BAD_ARGUMENT;
+      m.push([str(kp, kl), str(vp, vl)]);
       return OK;
+    },
+    proxy_replace_header_map_value: (t: number, kp: number, kl: number, vp: number, vl: number) => {
+      counts.headerWrites++;
+      const m = map(t);
+      if (!m) return BAD_ARGUMENT;
+      const k = str(kp, kl), v = str(vp, vl);
+      const i = m.findIndex((x) => x[0] === k);
+      if (i < 0) m.push([k, v]);
+      else { m[i] = [k, v]; removeAll(m, k, i + 1); }
+      return OK;
+    },
+    proxy_remove_header_map_value: (t: number, kp: number, kl: number) => {
+      counts.headerWrites++;
+      const m = map(t);
+      if (!m) return BAD_ARGUMENT;
+      removeAll(m, str(kp, kl));
+      return OK;
+    },
+    proxy_define_metric: (_t: number, _p: number, _n: number, out: number) => {
+      metrics.push(0n);
+      refresh();
+      dv.setUint32(out, metrics.length, true);
+      return OK;
+    },
+    proxy_increment_metric: (id: number, d: bigint) => { if (id < 1 || id > metrics.length) return NOT_FOUND; metrics[id - 1] += d; return OK; },
+    proxy_record_metric: (id: number, v: bigint) => { if (id < 1 || id > metrics.length) return NOT_FOUND; metrics[id - 1] = v; return OK; },
+    proxy_get_metric: (id: number, out: number) => {
+      if (id < 1 || id > metrics.length) return NOT_FOUND;
+      refresh();
+      dv.setBigUint64(out, metrics[id - 1], true);
+      return OK;
+    },
+    proxy_call_foreign_function: (np: number, nl: number, _ap: number, _al: number, outP: number, outL: number) => {
+      counts.foreign++;
+      if (str(np, nl) === "clear_route_cache") counts.routeCacheClears++;
+      return give("", outP, outL);
+    },
+    random_get: (p: number, n: number) => {
+      counts.randomBytes += n;
+      refresh();
+      if (n > pool.length) { randomFillSync(u8.subarray(p, p + n)); return 0; }
+      if (poolAt + n > pool.length) { randomFillSync(pool); poolAt = 0; }
+      u8.set(pool.subarray(poolAt, poolAt + n), p);
+      poolAt += n;
+      return 0;
     },
   };
   const env: Record<string, Function> = {};
@@ -45,28 +172,39 @@ export async function leanModule(name: string, bytes: Uint8Array, opts: { rootId
   for (const imp of WebAssembly.Module.imports(mod)) {
     if (imp.kind !== "function") continue;
     const target = imp.module === "env" ? env : wasi;
-    target[imp.name] = known[imp.name] ?? (() => (imp.module === "env" ? NOT_FOUND : 52 /* ENOSYS */));
+    target[imp.name] = known[imp.name] ?? (() => (imp.module === "env" ? NOT_FOUND : ENOSYS));
   }
-  inst = await WebAssembly.instantiate(mod, { env, wasi_snapshot_preview1: wasi });
+  const inst = await WebAssembly.instantiate(mod, { env, wasi_snapshot_preview1: wasi });
   const e = inst.exports as Record<string, Function>;
-  const call = (n: string, ...a: number[]) => (e[n] ? e[n](...a) : 0);
-  call("_initialize");
+  memory = inst.exports.memory as WebAssembly.Memory;
+  malloc = e.malloc ?? e.proxy_on_memory_allocate;
+  e._initialize?.();
   const ROOT = 1;
-  call("proxy_on_context_create", ROOT, 0);
-  if (!call("proxy_on_vm_start", ROOT, 0)) throw new Error(`${name}: on_vm_start failed`);
-  if (!call("proxy_on_configure", ROOT, 0)) throw new Error(`${name}: on_configure failed`);
+  e.proxy_on_context_create(ROOT, 0);
+  if (e.proxy_on_vm_start && !e.proxy_on_vm_start(ROOT, 0)) throw new Error(`${name}: on_vm_start failed`);
+  inConfigure = true;
+  const configured = e.proxy_on_configure ? e.proxy_on_configure(ROOT, config.length) : 1;
+  inConfigure = false;
+  if (!configured) throw new Error(`${name}: on_configure rejected the configuration`);
   let next = 2;
   const create = e.proxy_on_context_create, reqH = e.proxy_on_request_headers, resH = e.proxy_on_response_headers;
   const log = e.proxy_on_log, done = e.proxy_on_done, del = e.proxy_on_delete;
   return {
     name,
     counts,
-    pages: () => mem().byteLength / 65536,
+    pages: () => memory.buffer.byteLength / 65536,
+    header: (which, h) => (which === "request" ? req : res).find((x) => x[0] === h)?.[1],
     request() {
       const id = next++;
+      req = reqInit.slice();
+      res = resInit.slice();
       create(id, ROOT);
-      reqH(id, 3, 1);
-      resH(id, 2, 1);
+      reqOpen = true;
+      reqH(id, req.length, 1);
+      reqOpen = false;
+      resOpen = true;
+      resH(id, res.length, 1);
+      resOpen = false;
       log(id);
       done(id);
       del(id);

@@ -30,7 +30,7 @@ export async function runSdkBench(quick = false): Promise<Row[]> {
   // Guest cost: lean driver.
   const lean = await Promise.all(MODULES.map((m, i) => leanModule(m.name, bytes[i], { rootId: m.rootId })));
   const leanFig = sideBySide(lean.map((l) => ({ name: l.name, run: l.request })), quick ? { batches: 30, batchSize: 2000 } : { batches: 300, batchSize: 5000 });
-  for (const l of lean) if (l.name.includes("hello") && l.counts.headerAdds === 0) throw new Error(`${l.name} added no header: the benchmark is not measuring the work`);
+  for (const l of lean) if (l.name.includes("hello") && l.counts.headerWrites === 0) throw new Error(`${l.name} added no header: the benchmark is not measuring the work`);
   rows.push(...figureRows("lean driver", leanFig));
   rows.push(ratioRow("lean driver", leanFig, "sdk noop", "raw-noop (floor)"));
   rows.push(ratioRow("lean driver", leanFig, "sdk hello-world", "raw-hello (floor)"));

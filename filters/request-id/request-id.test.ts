@@ -7,7 +7,7 @@ import { Emulator, HeaderMap, type EmulatorOptions, type EmulatedPlugin, type Ht
 import { PluginStartError } from '../../host/runtime/plugin.ts';
 import { moduleBytes } from '../../test/lib/modules.ts';
 import { envoyPluginConfig } from '../../examples/envoy-config.ts';
-import { headerDriver } from '../../bench/request-id/driver.ts';
+import { leanModule } from '../../bench/lib/lean-driver.ts';
 
 // REQUEST_ID_WASM: test a module built elsewhere (e.g. while sdk/ is mid-edit in the shared checkout).
 const WASM = process.env.REQUEST_ID_WASM ? new Uint8Array(readFileSync(process.env.REQUEST_ID_WASM)) : moduleBytes('filters/request-id');
@@ -341,16 +341,16 @@ function checkIds(ids: string[], tps: string[]) {
 
 test('property: 1,000,000 generated ids are distinct, valid UUIDv4 (and traceparents valid, distinct trace ids)', { timeout: 600_000 }, async () => {
   // The emulator costs ~90 µs per request, so the million runs on the same .wasm through the lean
-  // header driver (direct export calls, real header maps, WASI random_get from node:crypto); the
+  // driver (bench/lib/lean-driver.ts: direct export calls, real header maps, WASI random_get from node:crypto); the
   // emulator run below checks the same properties through the faithful host on a smaller sample.
   const N = Number(process.env.REQUEST_ID_PROPERTY_N ?? 1_000_000);
-  const d = await headerDriver('request-id', WASM, { rootId: ROOT_ID, pluginConfig: '{}' });
+  const d = await leanModule('request-id', WASM, { rootId: ROOT_ID, pluginConfig: '{}' });
   const ids: string[] = new Array(N), tps: string[] = new Array(N);
   for (let i = 0; i < N; i++) {
     d.request();
-    ids[i] = d.lastRequest.get('x-request-id')![0];
-    tps[i] = d.lastRequest.get('traceparent')![0];
-    if (d.lastResponse.get('x-request-id')![0] !== ids[i]) assert.fail('echo differs');
+    ids[i] = d.header('request', 'x-request-id')!;
+    tps[i] = d.header('request', 'traceparent')!;
+    if (d.header('response', 'x-request-id') !== ids[i]) assert.fail('echo differs');
   }
   checkIds(ids, tps);
   assert.equal(d.counts.randomBytes, N * 44, 'one random_get of 16 (uuid) + 28 (trace, span, sampling) bytes per request');
