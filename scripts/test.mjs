@@ -8,7 +8,8 @@
 //   1b. types  `tsc --noEmit` over host/, test/, scripts/, bench/ (counts as one test)
 //   2. aspect  `node --import tsx asp --config as-pect.config.js` (the real host answers the specs' hostcalls) (compile settings: as-pect.asconfig.json) (skipped if no spec exists);
 //              counts come from asp's final `[Tests]: P / T` summary line (failed = T - P)
-//   3. node    `node --import tsx --test` over test/**/*.test.ts, examples/*/*.test.ts, filters/*/*.test.ts
+//   3. node    `node --import tsx --test` over test/**/*.test.ts, policy-admin/**/*.test.ts,
+//              examples/*/*.test.ts, filters/*/*.test.ts
 //              (globbed here: node 20 does not expand globs); the spec reporter writes to the terminal
 //              and a TAP reporter writes to a temp file whose `# pass` / `# fail` / `# cancelled` summary
 //              gives the counts (cancelled counts as failed)
@@ -147,6 +148,8 @@ async function stageAspect() {
 // --- 3. node:test ---------------------------------------------------------------------------------
 function nodeTestFiles() {
   const files = walk(join(ROOT, "test"), [], (n) => n.endsWith(".test.ts"));
+  // policy-admin is a service with its own tree of tests (policy-admin/**/*.test.ts)
+  walk(join(ROOT, "policy-admin"), files, (n) => n.endsWith(".test.ts"));
   for (const top of ["examples", "filters"]) {
     let dirs = [];
     try {
@@ -165,7 +168,7 @@ function nodeTestFiles() {
 }
 
 async function stageNode() {
-  banner("node:test (test/**/*.test.ts, examples/*/*.test.ts, filters/*/*.test.ts)");
+  banner("node:test (test/**/*.test.ts, policy-admin/**/*.test.ts, examples/*/*.test.ts, filters/*/*.test.ts)");
   const files = nodeTestFiles();
   if (files.length === 0) {
     console.log("node:test: no test files, skipping");
