@@ -6,7 +6,7 @@
 // Modules: examples/*/assembly/index.ts, filters/*/assembly/index.ts,
 // test/fixtures/*/assembly/index.ts and bench/**/assembly/index.ts. Each is compiled from the repo
 // root with
-//   node_modules/.bin/asc <entry> --config asconfig.json --target release -o <dir>/build/<dirname>.wasm
+//   node node_modules/assemblyscript/bin/asc.js <entry> --config asconfig.json --target release -o <dir>/build/<dirname>.wasm
 // (<dir>/asconfig.json instead of the project's when the module has one)
 // plus the flags of an optional <dir>/build.json:
 //   { "ascFlags": ["--runtime", "stub"],   extra asc flags (appended, so they override asconfig)
@@ -25,7 +25,9 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ASC = join(ROOT, 'node_modules', '.bin', 'asc');
+// Our compiler by its package path, not node_modules/.bin/asc: the peer benchmark installs
+// AssemblyScript 0.17 under an alias whose `asc` bin may win that link.
+const ASC = join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const SKIP_DIRS = new Set(['node_modules', 'build', '.git']);
 
 function usage(msg) {
@@ -200,7 +202,7 @@ async function main() {
     const tmp = `${rel}.${process.pid}.tmp`;
     const args = [entry, '--config', config, '--target', 'release', '-o', tmp, ...t.cfg.ascFlags];
     const t0 = Date.now();
-    const r = await run(ASC, args);
+    const r = await run(process.execPath, [ASC, ...args]);
     if (r.code === 0) renameSync(join(ROOT, tmp), t.out);
     else rmSync(join(ROOT, tmp), { force: true });
     if (r.code !== 0) {
