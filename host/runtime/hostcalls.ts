@@ -274,7 +274,10 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       if (!b) return R.NotFound;
       start >>>= 0; max >>>= 0;
       const len = b.bytes.length;
-      if (start >= len) return vm.writeResult(ptrOut, sizeOut, new Uint8Array(0));
+      // cpp-host copies only when the clamped window is non-empty; otherwise it returns Ok and leaves
+      // *ptr_out/*size_out untouched (unlike every other hostcall, which writes (0,0)). Guests rely on
+      // it: @solo-io/proxy-runtime (ABI 0.2.0) passes the config size as size_out, i.e. 0 for no config.
+      if (start >= len || max === 0) return R.Ok;
       return vm.writeResult(ptrOut, sizeOut, b.bytes.subarray(start, Math.min(len, start + max)));
     },
     proxy_set_buffer_bytes(bt: number, start: number, size: number, dPtr: number, dSize: number) {
