@@ -99,8 +99,9 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
       const v = props.get(str(pp, pl));
       return v ? give(v, outP, outL) : NOT_FOUND;
     },
+    // An empty window is Ok with nothing written (cpp-host copies only when length > 0).
     proxy_get_buffer_bytes: (t: number, _s: number, _n: number, outP: number, outL: number) =>
-      t === 7 ? (inConfigure ? give(config, outP, outL) : NOT_FOUND) : give("", outP, outL),
+      t === 7 ? (!inConfigure ? NOT_FOUND : config.length ? give(config, outP, outL) : OK) : OK,
     proxy_get_header_map_value: (t: number, kp: number, kl: number, outP: number, outL: number) => {
       counts.headerReads++;
       const m = map(t);
@@ -174,7 +175,8 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
     const target = imp.module === "env" ? env : wasi;
     target[imp.name] = known[imp.name] ?? (() => (imp.module === "env" ? NOT_FOUND : ENOSYS));
   }
-  const inst = await WebAssembly.instantiate(mod, { env, wasi_snapshot_preview1: wasi });
+  // Envoy serves WASI under both names; AssemblyScript ≤ 0.17 guests (the peer benchmark) import wasi_unstable.
+  const inst = await WebAssembly.instantiate(mod, { env, wasi_snapshot_preview1: wasi, wasi_unstable: wasi });
   const e = inst.exports as Record<string, Function>;
   memory = inst.exports.memory as WebAssembly.Memory;
   malloc = e.malloc ?? e.proxy_on_memory_allocate;
