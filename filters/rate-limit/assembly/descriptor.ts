@@ -1,0 +1,127 @@
+// The request's descriptor entries (one value per action, computed lazily and at most once per
+// request) and the rule that applies: the first in specificity order whose entries are all present
+// with the required values.
+import { HeaderMap, getPropertyString } from "../../../sdk";
+import {
+  Action, Config, Rule, SRC_CLIENT_ID, SRC_REQUEST_HEADER, SRC_REMOTE_ADDRESS, SRC_METHOD, SRC_PATH_PREFIX,
+  SRC_SERVICE_ID, SRC_GENERIC_KEY,
+} from "./config";
+
+/** Stands in for a value that is too long or has control characters (NUL included); see README. */
+export const INVALID_VALUE = "<invalid>";
+
+/** Address without its port: "10.0.0.1:5678" → "10.0.0.1", "[::1]:80" → "::1". */
+export function hostOf(a: string): string {
+  if (a.startsWith("[")) {
+    const close = a.indexOf("]");
+    return close > 0 ? a.substring(1, close) : a;
+  }
+  const colon = a.lastIndexOf(":");
+  if (colon < 0 || a.indexOf(":") != colon) return a; // no port, or a bare IPv6 address
+  return a.substring(0, colon);
+}
+
+/** `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE` of `/r1/…` (as sent, not percent-decoded), or null. */
+export function serviceIdOf(path: string): string | null {
+  if (!path.startsWith("/r1/")) return null;
+  let q = path.indexOf("?");
+  if (q < 0) q = path.length;
+  let at = 4;
+  for (let part = 0; part < 5; part++) {
+    let end = path.indexOf("/", at);
+    if (end < 0 || end > q) end = q;
+    if (end == at) return null;
+    if (part < 4 && end == q) return null;
+    at = end + 1;
+  }
+  return path.substring(4, at - 1);
+}
+
+function pathPrefixOf(path: string, prefixes: string[]): string | null {
+  for (let i = 0; i < prefixes.length; i++) if (path.startsWith(unchecked(prefixes[i]))) return unchecked(prefixes[i]);
+  return null;
+}
+
+/** A value we put into a key / send: at most `max` characters and no control characters. */
+export function clean(v: string, max: u32): bool {
+  const n = v.length;
+  if (<u32>n > max) return false;
+  const p = changetype<usize>(v);
+  for (let i = 0; i < n; i++) {
+    const c = <u32>load<u16>(p + (<usize>i << 1));
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+export class Entries {
+  values: Array<string | null>;
+  done: StaticArray<bool>;
+  /** Values replaced by INVALID_VALUE in this request. */
+  invalid: i32 = 0;
+  constructor(public config: Config, public headers: HeaderMap) {
+    const n = config.actions.length;
+    this.values = new Array<string | null>(n);
+    this.done = new StaticArray<bool>(n);
+  }
+
+  get(i: i32): string | null {
+    if (unchecked(this.done[i])) return unchecked(this.values[i]);
+    const a = unchecked(this.config.actions[i]);
+    let v = this.compute(a);
+    if (v !== null && v.length == 0) v = null; // an empty value is an absent entry (as in Envoy)
+    if (v !== null && !clean(v, this.config.maxValueLength)) {
+      v = INVALID_VALUE;
+      this.invalid++;
+    }
+    unchecked(this.done[i] = true);
+    unchecked(this.values[i] = v);
+    return v;
+  }
+
+  private compute(a: Action): string | null {
+    switch (a.source) {
+      case SRC_CLIENT_ID:
+      case SRC_REQUEST_HEADER: return this.headers.get(a.arg);
+      case SRC_METHOD: return this.headers.get(":method");
+      case SRC_GENERIC_KEY: return a.arg;
+      case SRC_REMOTE_ADDRESS: {
+        const s = getPropertyString("source.address");
+        return s === null ? null : hostOf(s);
+      }
+      case SRC_PATH_PREFIX: {
+        const p = this.headers.get(":path");
+        return p === null ? null : pathPrefixOf(p, a.prefixes);
+      }
+      case SRC_SERVICE_ID: {
+        const p = this.headers.get(":path");
+        return p === null ? null : serviceIdOf(p);
+      }
+    }
+    return null;
+  }
+
+  /** The rule that applies, or null. */
+  match(): Rule | null {
+    const rules = this.config.rules;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = unchecked(rules[r]);
+      let ok = true;
+      for (let e = 0; e < rule.actionIndex.length; e++) {
+        const v = this.get(unchecked(rule.actionIndex[e]));
+        if (v === null || (unchecked(rule.hasValue[e]) && v != unchecked(rule.values[e]))) { ok = false; break; }
+      }
+      if (ok) return rule;
+    }
+    return null;
+  }
+
+  /** The bucket key of `rule` for this request: rule prefix, then the values of its any-value entries. */
+  key(rule: Rule): string {
+    let k = rule.prefix + "\x1d";
+    for (let e = 0; e < rule.actionIndex.length; e++) {
+      if (!unchecked(rule.hasValue[e])) k += this.get(unchecked(rule.actionIndex[e]))! + "\x1f";
+    }
+    return k;
+  }
+}

@@ -1,0 +1,248 @@
+// Rate limiting by descriptor: local (token buckets in shared data, exact across every worker VM of the
+// proxy) or global (Envoy's rate-limit service API over gRPC). See ../README.md.
+import {
+  RootContext, HttpContext, FilterHeadersStatus, ConfigReader, Counter, GrpcCallback, Headers, pair,
+  registerRootContext, grpcCall, getCurrentTimeMilliseconds, randomU32, decimalUnsigned, decimal,
+  isLogEnabled, LogLevel, logInfo, logWarn, logError, logDebug,
+} from "../../../sdk";
+export * from "../../../sdk/abi/exports";
+import { Config, Rule, MODE_LOCAL, RLS_SERVICE, RLS_METHOD, readConfig, knownFields } from "./config";
+import { Entries } from "./descriptor";
+import { Outcome, consume, createSlots, FAIL_CAS, FAIL_OVERFLOW } from "./bucket";
+import { encodeRequest, decodeResponse, Response, CODE_OVER_LIMIT } from "./rls";
+
+// --- metrics (names are what Envoy shows as wasmcustom.rate_limit.*) ------------------------------
+class Metrics {
+  allowed: Counter = Counter.define("rate_limit.allowed");
+  limited: Counter = Counter.define("rate_limit.limited");
+  shadowLimited: Counter = Counter.define("rate_limit.shadow_limited");
+  notEnforced: Counter = Counter.define("rate_limit.not_enforced");
+  unmatched: Counter = Counter.define("rate_limit.unmatched");
+  casRetries: Counter = Counter.define("rate_limit.cas_retries");
+  casExhausted: Counter = Counter.define("rate_limit.local_failures", ["reason", "cas_exhausted"]);
+  keyOverflow: Counter = Counter.define("rate_limit.local_failures", ["reason", "key_overflow"]);
+  sharedData: Counter = Counter.define("rate_limit.local_failures", ["reason", "shared_data"]);
+  reclaimed: Counter = Counter.define("rate_limit.keys_reclaimed");
+  invalidValues: Counter = Counter.define("rate_limit.invalid_values");
+  globalError: Counter = Counter.define("rate_limit.global_failures", ["reason", "error"]);
+  globalTimeout: Counter = Counter.define("rate_limit.global_failures", ["reason", "timeout"]);
+  globalMalformed: Counter = Counter.define("rate_limit.global_failures", ["reason", "malformed"]);
+  globalCallFailed: Counter = Counter.define("rate_limit.global_failures", ["reason", "call_failed"]);
+  failureDenied: Counter = Counter.define("rate_limit.failure_denied");
+}
+let metrics: Metrics | null = null;
+
+const GRPC_DEADLINE_EXCEEDED: u32 = 4;
+
+/** Draft-03 `X-RateLimit-Limit`: the limit, then its quota policy with the window in seconds. */
+function limitHeader(rpu: u64, windowSeconds: u64): string {
+  const r = decimalUnsigned(rpu);
+  return r + ", " + r + ";w=" + decimalUnsigned(windowSeconds);
+}
+
+class RateLimitRoot extends RootContext {
+  config: Config = new Config();
+  outcome: Outcome = new Outcome();
+  warnedFailure: bool = false;
+
+  onConfigure(size: u32): bool {
+    const r = ConfigReader.parse(this.getPluginConfiguration());
+    const c = readConfig(r);
+    if (!r.ok) {
+      const e = r.error!;
+      logError("rate-limit: " + e + (e.includes("unknown field") && !e.includes("].") && !e.includes(".") ? " (known: " + knownFields() + ")" : ""));
+      return false;
+    }
+    if (c.mode == MODE_LOCAL && !createSlots(c.maxKeys)) {
+      logError("rate-limit: could not create the " + decimal(c.maxKeys) + " shared-data slots (max_keys)");
+      return false;
+    }
+    if (metrics === null) metrics = new Metrics();
+    this.config = c;
+    if (isLogEnabled(LogLevel.Info)) {
+      logInfo("rate-limit: " + (c.mode == MODE_LOCAL ? "local, max_keys " + decimal(c.maxKeys) : "global, domain " + c.domain + " via " + c.cluster) +
+        ", " + decimal(c.rules.length) + " descriptor(s)" + (c.failureModeDeny ? ", failure_mode_deny" : ""));
+    }
+    return true;
+  }
+
+  createHttpContext(id: u32): HttpContext | null { return new RateLimitStream(id, this); }
+
+  /** Limited and not shadow: enforced for enforce_percentage of requests. */
+  enforced(): bool {
+    const t = this.config.enforceThreshold;
+    return t >= 0x100000000 || (t > 0 && <u64>randomU32() < t);
+  }
+
+  failure(what: string): void {
+    if (!this.warnedFailure) {
+      this.warnedFailure = true;
+      logWarn("rate-limit: " + what + " (further failures are counted, logged at debug)");
+    } else if (isLogEnabled(LogLevel.Debug)) logDebug("rate-limit: " + what);
+  }
+}
+
+class RlsCallback extends GrpcCallback {
+  constructor(public stream: RateLimitStream, public rule: Rule) { super(); }
+  onGrpcReceive(token: u32, size: u32): void {
+    const m = this.message();
+    const res = decodeResponse(m === null ? new ArrayBuffer(0) : m);
+    if (res === null) {
+      metrics!.globalMalformed.increment();
+      this.stream.failed("malformed rate-limit service response", false);
+      return;
+    }
+    this.stream.globalAnswer(this.rule, res);
+  }
+  onGrpcClose(token: u32, status: u32): void {
+    const timeout = status == GRPC_DEADLINE_EXCEEDED;
+    (timeout ? metrics!.globalTimeout : metrics!.globalError).increment();
+    this.stream.failed("rate-limit service call closed with gRPC status " + decimalUnsigned(status) + " " + this.statusMessage(), false);
+  }
+}
+
+class RateLimitStream extends HttpContext {
+  constructor(id: u32, public root: RateLimitRoot) { super(id, root); }
+  /** Response headers for an allowed request (x-ratelimit-*, the service's response_headers_to_add). */
+  answer: Headers | null = null;
+
+  onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
+    const c = this.root.config;
+    const ent = new Entries(c, this.requestHeaders);
+    const rule = ent.match();
+    if (ent.invalid) metrics!.invalidValues.increment(<u64>ent.invalid);
+    if (rule === null) {
+      metrics!.unmatched.increment();
+      return FilterHeadersStatus.Continue;
+    }
+    return c.mode == MODE_LOCAL ? this.local(rule, ent) : this.global(rule, ent);
+  }
+
+  onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
+    const a = this.answer;
+    if (a !== null) {
+      const h = this.responseHeaders;
+      for (let i = 0; i < a.length; i++) h.set(unchecked(a[i]).key, unchecked(a[i]).value);
+    }
+    return FilterHeadersStatus.Continue;
+  }
+
+  // ------------------------------------------------------------------------------------- local
+  private local(rule: Rule, ent: Entries): FilterHeadersStatus {
+    const c = this.root.config;
+    const lim = rule.limit!;
+    const o = this.root.outcome;
+    const key = String.UTF8.encode(ent.key(rule));
+    consume(key, <u64>lim.requestsPerUnit, lim.unitMs, lim.capacityScaled, c.maxKeys, c.maxCasRetries, getCurrentTimeMilliseconds(), o);
+    const m = metrics!;
+    if (o.casRetries) m.casRetries.increment(<u64>o.casRetries);
+    if (o.failure) {
+      (o.failure == FAIL_CAS ? m.casExhausted : o.failure == FAIL_OVERFLOW ? m.keyOverflow : m.sharedData).increment();
+      const what = o.failure == FAIL_CAS ? "CAS retries exhausted (max_cas_retries)" : o.failure == FAIL_OVERFLOW ? "no free slot for a new key (max_keys)" : "shared data refused";
+      return this.failed(what + " on descriptor " + rule.name, true) ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+    }
+    if (o.reclaimed) m.reclaimed.increment();
+    let headers: Headers | null = null;
+    if (c.headers && !rule.shadow) {
+      headers = [
+        pair("x-ratelimit-limit", limitHeader(<u64>lim.requestsPerUnit, <u64>lim.unitSeconds)),
+        pair("x-ratelimit-remaining", decimalUnsigned(o.remaining)),
+        pair("x-ratelimit-reset", decimalUnsigned(o.resetSeconds)),
+      ];
+    }
+    if (o.allowed) {
+      m.allowed.increment();
+      this.answer = headers;
+      return FilterHeadersStatus.Continue;
+    }
+    return this.limited(rule, headers, o.retryAfterSeconds, "local_rate_limited", "local_rate_limited")
+      ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+  }
+
+  /** Over the limit: 429 unless shadow / not enforced. True when the request was answered. */
+  limited(rule: Rule, headers: Headers | null, retryAfter: u64, body: string, details: string): bool {
+    const m = metrics!;
+    if (rule.shadow) {
+      m.shadowLimited.increment();
+      if (isLogEnabled(LogLevel.Info)) logInfo("rate-limit: shadow: descriptor " + rule.name + " over its limit, allowed");
+      return false;
+    }
+    if (!this.root.enforced()) {
+      m.notEnforced.increment();
+      this.answer = headers;
+      return false;
+    }
+    m.limited.increment();
+    const h: Headers = headers !== null ? headers : [];
+    h.push(pair("retry-after", decimalUnsigned(retryAfter > 0 ? retryAfter : 1)));
+    h.push(pair("x-envoy-ratelimited", "true"));
+    this.answer = null;
+    this.sendLocalResponse(429, body, h, -1, details);
+    return true;
+  }
+
+  /** A failed decision (local or global): allowed, or 500 with failure_mode_deny. True when answered. */
+  failed(what: string, sync: bool): bool {
+    this.root.failure(what);
+    const deny = this.root.config.failureModeDeny;
+    if (deny) {
+      metrics!.failureDenied.increment();
+      this.sendLocalResponse(500, "", null, -1, "rate_limiter_error");
+    } else if (!sync) {
+      this.continueRequest();
+    }
+    return deny;
+  }
+
+  // ------------------------------------------------------------------------------------ global
+  private global(rule: Rule, ent: Entries): FilterHeadersStatus {
+    const c = this.root.config;
+    const n = rule.actionIndex.length;
+    const keys = new Array<string>(n), values = new Array<string>(n);
+    for (let e = 0; e < n; e++) {
+      const ai = unchecked(rule.actionIndex[e]);
+      unchecked(keys[e] = unchecked(c.actions[ai]).key);
+      unchecked(values[e] = ent.get(ai)!);
+    }
+    const msg = encodeRequest(c.domain, keys, values);
+    const r = grpcCall(c.cluster, RLS_SERVICE, RLS_METHOD, null, msg, c.timeoutMs, new RlsCallback(this, rule));
+    if (!r.ok) {
+      metrics!.globalCallFailed.increment();
+      return this.failed("could not call the rate-limit service on cluster " + c.cluster + " (status " + decimal(<i32>r.status) + ")", true)
+        ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+    }
+    return FilterHeadersStatus.StopIteration;
+  }
+
+  globalAnswer(rule: Rule, res: Response): void {
+    const c = this.root.config;
+    let headers: Headers | null = null;
+    let retryAfter: u64 = 0;
+    if (res.statuses.length) {
+      const s = unchecked(res.statuses[0]);
+      retryAfter = s.resetSeconds;
+      if (c.headers && !rule.shadow && s.hasLimit && s.unitSeconds) {
+        headers = [
+          pair("x-ratelimit-limit", limitHeader(<u64>s.requestsPerUnit, <u64>s.unitSeconds)),
+          pair("x-ratelimit-remaining", decimalUnsigned(<u64>s.limitRemaining)),
+          pair("x-ratelimit-reset", decimalUnsigned(s.resetSeconds)),
+        ];
+      }
+    }
+    for (let i = 0; i < res.responseHeaders.length; i++) {
+      if (headers === null) headers = [];
+      headers.push(unchecked(res.responseHeaders[i]));
+    }
+    if (res.overallCode == CODE_OVER_LIMIT && this.limited(rule, headers, retryAfter, "", "request_rate_limited")) return;
+    if (res.overallCode != CODE_OVER_LIMIT) metrics!.allowed.increment();
+    const rh = res.requestHeaders;
+    if (rh.length) {
+      const req = this.requestHeaders;
+      for (let i = 0; i < rh.length; i++) req.set(unchecked(rh[i]).key, unchecked(rh[i]).value);
+    }
+    if (this.answer === null) this.answer = headers;
+    this.continueRequest();
+  }
+}
+
+registerRootContext((id: u32): RootContext => new RateLimitRoot(id), "rate-limit");
