@@ -1,11 +1,13 @@
 // bench/authz: the authz filter's per-request cost with policies of 10, 1,000 and 100,000 rights,
-// side by side with the SDK no-op filter in the host emulator; on_configure time and memory pages per
-// policy size; module size. Goal (issue 4): per-request cost flat in the number of rights (≤ 1.5× the
-// no-op at 100,000) and configure of 100,000 rights under 500 ms.
+// side by side with the SDK no-op filter, in the lean driver (the guest's own cost: direct export
+// calls, cheapest imports) and in the host emulator (the full host); on_configure time and memory
+// pages per policy size; module size. Goal (issue 4): per-request cost flat in the number of rights
+// (≤ 1.5× the no-op at 100,000) and configure of 100,000 rights under 500 ms.
 // Usage: node --import tsx bench/authz/run.ts [--quick]
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sideBySide, fmtUs } from "../lib/measure.ts";
+import { sideBySide, fmtUs, type Figures } from "../lib/measure.ts";
+import { leanModule } from "../lib/lean-driver.ts";
 import type { Row } from "../sdk/run.ts";
 import { Emulator, type EmulatedPlugin } from "../../host/index.ts";
 import { moduleBytes } from "../../test/lib/modules.ts";
@@ -37,49 +39,78 @@ export function policyOf(n: number): string {
   return JSON.stringify({ rev: 1, instance: "DEV", clients, providers });
 }
 
+// right ar-1 (client c1, GET /v1/items/*) lives in svc0; the last service holds the newest rights
+const REQUEST: [string, string][] = [[":method", "GET"], [":path", "/r1/DEV/GOV/1000/provider/svc0/v1/items/1"], [":authority", "bench"], ["x-road-client", "DEV/GOV/c1/app"], ["x-request-id", "r"]];
+const RESPONSE: [string, string][] = [[":status", "200"]];
+
+const mib = (pages: number) => `${(pages / 16).toFixed(1)} MiB`;
+
 export async function runAuthzBench(quick = false): Promise<Row[]> {
   const rows: Row[] = [];
   const authz = moduleBytes("filters/authz");
+  const noopBytes = new Uint8Array(readFileSync(join(ROOT, NOOP)));
   rows.push({ what: "module size: filters/authz", figures: `${authz.length} B` });
-  const noop = await Emulator.load({ wasm: new Uint8Array(readFileSync(join(ROOT, NOOP))), rootId: "noop", vmId: "bench", logLevel: "info", canary: false });
-  const plugins: Array<{ n: number; p: EmulatedPlugin }> = [];
-  for (const n of SIZES) {
-    const cfg = policyOf(n);
+  const configs = SIZES.map((n) => ({ n, cfg: policyOf(n) }));
+
+  // Lean driver: the guest's own cost. Configure time = instantiate + on_configure (the lean driver
+  // does both in leanModule; a bare instantiate is measured apart and subtracted).
+  const t00 = performance.now();
+  const lean = [await leanModule("sdk noop", noopBytes, { rootId: "noop", requestHeaders: REQUEST, responseHeaders: RESPONSE })];
+  const bare = performance.now() - t00;
+  for (const { n, cfg } of configs) {
     const t0 = performance.now();
+    const m = await leanModule(`authz ${n.toLocaleString("en")} rights`, authz, { rootId: "authz", pluginConfig: cfg, requestHeaders: REQUEST, responseHeaders: RESPONSE });
+    const ms = performance.now() - t0;
+    rows.push({ what: `configure (lean): ${n.toLocaleString("en")} rights`, figures: `${ms.toFixed(0)} ms instantiate + on_configure, ${m.pages()} pages (${mib(m.pages())})`, note: `${(cfg.length / 1024).toFixed(0)} KiB JSON; noop instantiate ${bare.toFixed(0)} ms` });
+    lean.push(m);
+  }
+  for (const l of lean.slice(1)) { // the work is really done: allowed, verified header set, rev on the response
+    l.request();
+    if (l.header("request", "x-road-client-verified") !== "DEV/GOV/c1/app" || l.header("response", "x-road-policy-rev") !== "1") throw new Error(`${l.name} (lean): not allowed`);
+  }
+  const leanFig = sideBySide(lean.map((l) => ({ name: l.name, run: l.request })), quick ? { batches: 20, batchSize: 500, warmupBatches: 5 } : { batches: 200, batchSize: 2000 });
+  rows.push(...figureRows("lean driver", leanFig));
+  rows.push({ what: "lean driver memory pages after the run", figures: lean.slice(1).map((l) => `${l.name}: ${l.pages()}`).join(", ") });
+  lean.length = 0;
+
+  // Host emulator: on_configure alone is a reconfigure on the same VM (new root context).
+  const noop = await Emulator.load({ wasm: noopBytes, rootId: "noop", vmId: "bench", logLevel: "info", canary: false });
+  const plugins: Array<{ n: number; p: EmulatedPlugin }> = [];
+  for (const { n, cfg } of configs) {
     const p = await Emulator.load({ wasm: authz, rootId: "authz", vmId: "bench", pluginConfig: cfg, logLevel: "info", canary: false });
-    const loadMs = performance.now() - t0;
-    // on_configure alone: a reconfigure on the same VM (new root context) with the same policy
+    const pages0 = p.memoryPages();
     const t1 = performance.now();
     p.reconfigure({ pluginConfig: cfg });
     const confMs = performance.now() - t1;
-    const guest = p.logMessages({ level: "info" }).filter((m) => m.startsWith("authz: policy rev=")).pop()?.match(/\((\d+) ms\)/)?.[1];
-    rows.push({ what: `configure: ${n.toLocaleString("en")} rights`, figures: `${confMs.toFixed(0)} ms on_configure (guest-measured ${guest} ms), ${p.memoryPages()} pages (${(p.memoryPages() / 16).toFixed(1)} MiB)`, note: `${(cfg.length / 1024).toFixed(0)} KiB JSON; first load incl. VM start ${loadMs.toFixed(0)} ms` });
+    rows.push({ what: `configure (emulator): ${n.toLocaleString("en")} rights`, figures: `${confMs.toFixed(0)} ms on_configure, ${pages0} pages after the first load (${mib(pages0)}), ${p.memoryPages()} after a second` });
     plugins.push({ n, p });
   }
-  const reqH = (s: number): [string, string][] => [[":method", "GET"], [":path", `/r1/DEV/GOV/${1000 + (s % 10)}/provider/svc${s}/v1/items/1`], [":authority", "bench"], ["x-road-client", "DEV/GOV/c1/app"], ["x-request-id", "r"]];
-  const resH: [string, string][] = [[":status", "200"]];
-  const lifecycle = (p: EmulatedPlugin, h: [string, string][]) => () => {
+  const lifecycle = (p: EmulatedPlugin) => () => {
     const s = p.http();
-    s.sendRequestHeaders(h, { endOfStream: true });
+    s.sendRequestHeaders(REQUEST, { endOfStream: true });
     if (s.localReply) throw new Error(`bench request denied: ${s.localReply.body}`);
-    s.sendResponseHeaders(resH, { endOfStream: true });
+    s.sendResponseHeaders(RESPONSE, { endOfStream: true });
     s.complete();
   };
-  const figs = sideBySide([
-    { name: "sdk noop", run: lifecycle(noop, reqH(1)) },
-    // right ar-1 (client c1, GET /v1/items/*) lives in svc0; the last service holds the newest rights
-    ...plugins.map(({ n, p }) => ({ name: `authz ${n.toLocaleString("en")} rights`, run: lifecycle(p, reqH(0)) })),
+  const emuFig = sideBySide([
+    { name: "sdk noop", run: lifecycle(noop) },
+    ...plugins.map(({ n, p }) => ({ name: `authz ${n.toLocaleString("en")} rights`, run: lifecycle(p) })),
   ], quick ? { batches: 20, batchSize: 200 } : { batches: 100, batchSize: 1000 });
-  const base = figs.find((f) => f.name === "sdk noop")!;
-  for (const f of figs) {
-    rows.push({ what: `per request, host emulator: ${f.name}`, figures: `median ${fmtUs(f.medianNs)}, p99 ${fmtUs(f.p99Ns)}`, note: `${(f.medianNs / base.medianNs).toFixed(2)}× noop; ${f.batches} batches × ${f.batchSize}` });
-  }
-  // memory after the run (stable pages = no per-request growth)
-  rows.push({ what: "memory pages after the run", figures: plugins.map(({ n, p }) => `${n.toLocaleString("en")}: ${p.memoryPages()}`).join(", ") });
+  rows.push(...figureRows("host emulator", emuFig));
+  rows.push({ what: "emulator memory pages after the run", figures: plugins.map(({ n, p }) => `${n.toLocaleString("en")}: ${p.memoryPages()}`).join(", ") });
   return rows;
+}
+
+function figureRows(driver: string, figs: Figures[]): Row[] {
+  const base = figs[0];
+  return figs.map((f) => ({
+    what: `per request, ${driver}: ${f.name}`,
+    figures: `median ${fmtUs(f.medianNs)}, p99 ${fmtUs(f.p99Ns)}`,
+    note: `${(f.medianNs / base.medianNs).toFixed(2)}× noop, +${fmtUs(f.medianNs - base.medianNs)}; ${f.batches} batches × ${f.batchSize}`,
+  }));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await runAuthzBench(process.argv.includes("--quick"));
-  for (const r of rows) console.log(`${r.what.padEnd(48)} ${r.figures}${r.note ? `   (${r.note})` : ""}`);
+  for (const r of rows) console.log(`${r.what.padEnd(52)} ${r.figures}${r.note ? `   (${r.note})` : ""}`);
 }

@@ -1,17 +1,20 @@
 // The access decision for a proven client and a parsed service path (X-Road order: service exists →
 // block rules → access rights (method + path glob, validity window, mode) → disabled notice).
-// Per-request work: two or three hash lookups plus the client's own grants on this one service.
+// Per-request work: one hash lookup of the service bytes, one of (service, client), then the client's
+// own grants on this one service; block rules add two lookups when the policy has any. No allocation.
 import { getCurrentTimeMilliseconds } from "../../../sdk";
 import { Reason } from "./answers";
-import { Block, Grant, Policy, Service, NO_LIMIT_HIGH, NO_LIMIT_LOW } from "./policy";
+import { Block, Policy, NO_LIMIT_HIGH, NO_LIMIT_LOW, SCOPE_ALL, SUBJECT_ANY } from "./policy";
 import { ServicePath } from "./path";
 
 export class Decision {
   reason: Reason = Reason.Allowed;
-  service: Service | null = null;
-  rightId: string = "";
-  /** A DRY_RUN right that would have allowed this denied request. */
-  dryRunRight: string = "";
+  /** Service index, or -1. */
+  service: i32 = -1;
+  /** The right that decided (index), or -1. */
+  right: i32 = -1;
+  /** A DRY_RUN right that would have allowed this denied request, or -1. */
+  dryRunRight: i32 = -1;
   /** A DRY_RUN block that would have denied this allowed request, or the enforced block. */
   block: Block | null = null;
   dryRunBlock: bool = false;
@@ -19,7 +22,7 @@ export class Decision {
   private haveNow: bool = false;
 
   reset(): void {
-    this.reason = Reason.Allowed; this.service = null; this.rightId = ""; this.dryRunRight = "";
+    this.reason = Reason.Allowed; this.service = -1; this.right = -1; this.dryRunRight = -1;
     this.block = null; this.dryRunBlock = false; this.haveNow = false;
   }
   now(): i64 {
@@ -39,10 +42,12 @@ function methodMatches(epMethod: string, method: string): bool {
   return true;
 }
 
-/** Finds an active block for `subject|scope`; enforced ones win over dry-run ones. */
-function checkBlocks(pol: Policy, key: string, d: Decision): bool {
-  if (!pol.blocks.has(key)) return false;
-  const list = pol.blocks.get(key);
+/** Finds an active block for (scope, subject); enforced ones win over dry-run ones. */
+function checkBlocks(pol: Policy, scope: i32, subject: i32, d: Decision): bool {
+  if (scope < 0 || subject < 0) return false;
+  const at = pol.blocks.get(scope, subject);
+  if (at < 0) return false;
+  const list = unchecked(pol.blockLists[at]);
   for (let i = 0; i < list.length; i++) {
     const b = unchecked(list[i]);
     if (b.expiresAt != NO_LIMIT_HIGH && d.now() >= b.expiresAt) continue;
@@ -52,36 +57,41 @@ function checkBlocks(pol: Policy, key: string, d: Decision): bool {
   return false;
 }
 
-export function decide(pol: Policy, client: string, method: string, sp: ServicePath, d: Decision): void {
-  const key = sp.provider + ":" + sp.serviceCode;
-  if (!pol.services.has(key)) { d.reason = Reason.UnknownService; return; }
-  const svc = pol.services.get(key);
+/** `client` is the client's id index in the policy, or -1 when the policy does not name it. */
+export function decide(pol: Policy, client: i32, method: string, sp: ServicePath, d: Decision): void {
+  const svc = pol.services.find(sp.keyPtr, sp.keyLen);
+  if (svc < 0) { d.reason = Reason.UnknownService; return; }
   d.service = svc;
 
   if (pol.blockCount > 0) {
-    const p = svc.provider;
-    if (checkBlocks(pol, client + "|" + key, d) || checkBlocks(pol, client + "|" + p, d) || checkBlocks(pol, client + "|*", d)
-      || checkBlocks(pol, "*|" + key, d) || checkBlocks(pol, "*|" + p, d) || checkBlocks(pol, "*|*", d)) {
+    const s = pol.blockScopes.find(sp.keyPtr, sp.keyLen);
+    const p = pol.blockScopes.find(sp.keyPtr, sp.provLen);
+    if (checkBlocks(pol, s, client, d) || checkBlocks(pol, p, client, d) || checkBlocks(pol, SCOPE_ALL, client, d)
+      || checkBlocks(pol, s, SUBJECT_ANY, d) || checkBlocks(pol, p, SUBJECT_ANY, d) || checkBlocks(pol, SCOPE_ALL, SUBJECT_ANY, d)) {
       d.reason = Reason.Blocked;
       return;
     }
   }
 
   let outside = false;
-  if (svc.grants.has(client)) {
-    const grants = svc.grants.get(client);
+  let g = client < 0 ? -1 : pol.grants.get(svc, client);
+  if (g >= 0) {
     const buf = changetype<usize>(sp.buf);
-    for (let i = 0; i < grants.length; i++) {
-      const g: Grant = unchecked(grants[i]);
-      if (!methodMatches(g.ep.method, method)) continue;
-      if (!g.ep.glob.matches(buf, sp.len)) continue;
-      if (g.notBefore != NO_LIMIT_LOW || g.notAfter != NO_LIMIT_HIGH) {
+    const grantRight = pol.grantRight, grantNext = pol.grantNext;
+    const endpoints = pol.endpoints;
+    for (; g >= 0; g = grantNext.at(g)) {
+      const r = grantRight.at(g);
+      const ep = unchecked(endpoints[pol.rightEp.at(r)]);
+      if (!methodMatches(ep.method, method)) continue;
+      if (!ep.glob.matches(buf, sp.len)) continue;
+      const nb = pol.rightNotBefore.at(r), na = pol.rightNotAfter.at(r);
+      if (nb != NO_LIMIT_LOW || na != NO_LIMIT_HIGH) {
         const now = d.now();
-        if (now < g.notBefore || now > g.notAfter) { outside = true; continue; }
+        if (now < nb || now > na) { outside = true; continue; }
       }
-      if (g.dryRun) { if (d.dryRunRight.length == 0) d.dryRunRight = g.rightId; continue; }
-      d.rightId = g.rightId;
-      d.reason = svc.disabledNotice !== null ? Reason.Disabled : Reason.Allowed;
+      if (pol.rightDry.at(r) != 0) { if (d.dryRunRight < 0) d.dryRunRight = r; continue; }
+      d.right = r;
+      d.reason = unchecked(pol.svcNotice[svc]) !== null ? Reason.Disabled : Reason.Allowed;
       return;
     }
   }

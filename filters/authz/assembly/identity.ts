@@ -6,6 +6,7 @@
 // Connection properties are read at most once per request, and only when needed.
 import { getPropertyString, Property } from "../../../sdk";
 import { CertRefs, ConnType, Policy } from "./policy";
+import { ClientKey } from "./ids";
 
 export class Peer {
   private read: bool = false;
@@ -72,31 +73,26 @@ export class Peer {
   }
 }
 
-/** null when proven; otherwise why not (for the 401 message). `how` receives the proof kind. */
+/** Why a proof failed (for the 401 message) and how it succeeded (for the debug log). */
 export class Proof {
   how: string = "";
   why: string = "";
 }
 
-export function prove(pol: Policy, client: string, wire: string, peer: Peer, out: Proof): bool {
-  let registered = false;
-  if (pol.clients.has(client)) {
-    registered = true;
-    const reg = pol.clients.get(client);
-    if (reg.conn == ConnType.HTTP) { out.how = "http"; return true; }
-    if (reg.conn == ConnType.HTTPS_NOAUTH) {
-      if (peer.isTls()) { out.how = "https_noauth"; return true; }
-    } else if (peer.matches(reg.certs)) { out.how = "tls_certificate"; return true; }
-  }
-  if (pol.peers.has(client)) {
-    registered = true;
-    if (peer.matches(pol.peers.get(client))) { out.how = "peer_security_server"; return true; }
-  }
-  if (!registered) out.why = "client " + wire + " is not registered on this security server";
+/** `client`: the claimed client's id index in the policy, or -1; `wire` gives its wire form for messages. */
+export function prove(pol: Policy, client: i32, wire: ClientKey, peer: Peer, out: Proof): bool {
+  if (client < 0) { out.why = "client " + wire.wire() + " is not registered on this security server"; return false; }
+  const conn = pol.idConn.at(client);
+  const peerCerts = unchecked(pol.idPeer[client]);
+  if (conn == <i32>ConnType.HTTP) { out.how = "http"; return true; }
+  if (conn == <i32>ConnType.HTTPS_NOAUTH) {
+    if (peer.isTls()) { out.how = "https_noauth"; return true; }
+  } else if (conn == <i32>ConnType.HTTPS && peer.matches(unchecked(pol.idCerts[client])!)) { out.how = "tls_certificate"; return true; }
+  if (peerCerts !== null && peer.matches(peerCerts)) { out.how = "peer_security_server"; return true; }
+  const w = wire.wire();
+  if (conn == <i32>ConnType.NONE && peerCerts === null) out.why = "client " + w + " is not registered on this security server";
   else if (!peer.hasCert()) {
-    out.why = pol.clients.has(client) && pol.clients.get(client).conn == ConnType.HTTPS_NOAUTH
-      ? "client " + wire + " must connect over TLS"
-      : "no client TLS certificate was presented to prove client " + wire;
-  } else out.why = "the presented TLS certificate is not registered for client " + wire;
+    out.why = conn == <i32>ConnType.HTTPS_NOAUTH ? "client " + w + " must connect over TLS" : "no client TLS certificate was presented to prove client " + w;
+  } else out.why = "the presented TLS certificate is not registered for client " + w;
   return false;
 }

@@ -20,70 +20,85 @@ export function hexDigit(c: i32): i32 {
 }
 
 /**
- * Percent-decodes s[start, end) as one identifier part. Null when empty, when an escape is malformed
- * or when a (decoded) character is outside the identifier set.
+ * Percent-decodes s[start, end) as one identifier part into bytes at `dst + at`. Returns the end
+ * offset, or -1 when the part is empty, an escape is malformed or a (decoded) character is outside
+ * the identifier set. The caller provides room for end - start bytes (decoding never lengthens).
  */
-export function decodeIdPart(s: string, start: i32, end: i32): string | null {
-  if (end <= start) return null;
-  let escaped = false;
+export function decodeIdPartInto(s: string, start: i32, end: i32, dst: usize, at: i32): i32 {
+  if (end <= start) return -1;
+  let o = at;
   for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 0x25) { escaped = true; continue; }
-    if (!idChar(c)) {
-      // a hex digit after '%' is checked below; anything else here is illegal
-      if (!(escaped && hexDigit(c) >= 0)) return null;
-    }
-  }
-  if (!escaped) return s.substring(start, end);
-  let out = "";
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
+    let c = s.charCodeAt(i);
     if (c == 0x25) {
-      if (i + 2 >= end) return null;
+      if (i + 2 >= end) return -1;
       const h = hexDigit(s.charCodeAt(i + 1)), l = hexDigit(s.charCodeAt(i + 2));
-      if (h < 0 || l < 0) return null;
-      const d = (h << 4) | l;
-      if (!idChar(d)) return null;
-      out += String.fromCharCode(d);
+      if (h < 0 || l < 0) return -1;
+      c = (h << 4) | l;
       i += 2;
-    } else {
-      if (!idChar(c)) return null;
-      out += String.fromCharCode(c);
     }
+    if (!idChar(c)) return -1;
+    store<u8>(dst + <usize>o, <u8>c);
+    o++;
   }
-  return out.length == 0 ? null : out;
+  return o;
 }
 
-/** A parsed client id: the colon key and the number of parts (3 = member, 4 = subsystem). */
-export class ClientId {
-  constructor(public key: string, public parts: i32) {}
-}
+/** Longest client header value parsed (longer ones are malformed). */
+export const MAX_CLIENT_ID: i32 = 1024;
 
 /**
- * Parses a client header value `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` (parts percent-decoded).
- * Null when malformed.
+ * The claimed client id of the current request in colon form ("INST:CLASS:MEMBER[:SUB]") as bytes
+ * in a buffer reused across requests: one per root, so parsing allocates nothing.
  */
-export function parseClientHeader(v: string): ClientId | null {
-  const n = v.length;
-  if (n == 0 || n > 1024) return null;
-  let key = "";
-  let parts = 0;
-  let start = 0;
-  for (let i = 0; i <= n; i++) {
-    if (i == n || v.charCodeAt(i) == 0x2f) {
-      const p = decodeIdPart(v, start, i);
-      if (p === null) return null;
-      parts++;
-      if (parts > 4) return null;
-      key = parts == 1 ? p : key + ":" + p;
-      start = i + 1;
+export class ClientKey {
+  buf: StaticArray<u8> = new StaticArray<u8>(MAX_CLIENT_ID);
+  len: i32 = 0;
+  /** 3 = member, 4 = subsystem. */
+  parts: i32 = 0;
+
+  @inline get ptr(): usize { return changetype<usize>(this.buf); }
+
+  /** Parses a client header value `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` (parts percent-decoded). */
+  parse(v: string): bool {
+    const n = v.length;
+    this.len = 0;
+    this.parts = 0;
+    if (n == 0 || n > MAX_CLIENT_ID) return false;
+    const dst = this.ptr;
+    let o = 0;
+    let parts = 0;
+    let start = 0;
+    for (let i = 0; i <= n; i++) {
+      if (i == n || v.charCodeAt(i) == 0x2f) {
+        if (parts > 0) { store<u8>(dst + <usize>o, 0x3a); o++; }
+        o = decodeIdPartInto(v, start, i, dst, o);
+        if (o < 0) return false;
+        parts++;
+        if (parts > 4) return false;
+        start = i + 1;
+      }
     }
+    if (parts < 3) return false;
+    this.len = o;
+    this.parts = parts;
+    return true;
   }
-  if (parts < 3) return null;
-  return new ClientId(key, parts);
+
+  /** The wire form ("INST/CLASS/MEMBER[/SUB]") as a string, for messages and logs. */
+  wire(): string { return wireOfBytes(this.ptr, this.len); }
 }
 
-/** The wire form of a colon key: parts joined by '/' (no part needs encoding: the set has no '/', '%'). */
+/** The wire form of colon-form id bytes: ':' → '/' (no part needs encoding: the set has no '/', '%'). */
+export function wireOfBytes(p: usize, n: i32): string {
+  const s = changetype<string>(__new(<usize>n << 1, idof<string>()));
+  for (let i = 0; i < n; i++) {
+    const c = <u16>load<u8>(p + <usize>i);
+    store<u16>(changetype<usize>(s) + (<usize>i << 1), c == 0x3a ? 0x2f : c);
+  }
+  return s;
+}
+
+/** The wire form of a colon key: parts joined by '/'. */
 export function wireForm(key: string): string {
   return key.replaceAll(":", "/");
 }

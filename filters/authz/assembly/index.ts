@@ -12,7 +12,7 @@ import {
 } from "../../../sdk";
 import { Policy, Settings, loadPolicy } from "./policy";
 import { ServicePath, pathErrorText } from "./path";
-import { parseClientHeader, wireForm } from "./ids";
+import { ClientKey } from "./ids";
 import { Peer, Proof, prove } from "./identity";
 import { Decision, decide } from "./decide";
 import { Reason, count, reasonName, httpStatus, errorType, errorBody, DRY_RUN_ALLOW, DRY_RUN_BLOCK } from "./answers";
@@ -26,6 +26,7 @@ class AuthzRoot extends RootContext {
   settings: Settings = DEFAULT_SETTINGS;
   // per-request scratch, reused (one request at a time per VM)
   sp: ServicePath = new ServicePath(DEFAULT_SETTINGS.maxPathBytes);
+  client: ClientKey = new ClientKey();
   peer: Peer = new Peer();
   proof: Proof = new Proof();
   decision: Decision = new Decision();
@@ -51,7 +52,7 @@ class AuthzRoot extends RootContext {
       const ms = (getCurrentTimeNanoseconds() - t0) / 1000000;
       logInfo("authz: policy rev=" + p.revString + (p.sha256.length > 0 ? " sha256=" + p.sha256 : "") + " loaded: "
         + p.services.size.toString() + " services, " + p.rightCount.toString() + " rights, " + p.grantCount.toString()
-        + " grants, " + p.clients.size.toString() + " clients, " + p.peers.size.toString() + " peer-hosted clients, "
+        + " grants, " + p.clientCount.toString() + " clients, " + p.peerCount.toString() + " peer-hosted clients, "
         + p.blockCount.toString() + " blocks (" + ms.toString() + " ms)");
     }
     return true;
@@ -83,8 +84,9 @@ class AuthzStream extends HttpContext {
     const pairs = this.requestHeaders.pairs();
     const names = st.clientHeaders;
     let claimed: string | null = null;
-    let claimedFrom = "";
+    let claimedFrom = -1;
     let conflict = false;
+    let present = 0; // bit j: client header j was sent (only those are removed when allowed)
     let method = "";
     let rawPath: string | null = null;
     let requestId = "";
@@ -100,9 +102,11 @@ class AuthzStream extends HttpContext {
       if (key == ridName) { requestId = pr.value; continue; }
       for (let j = 0; j < names.length; j++) {
         if (key == unchecked(names[j])) {
-          if (claimed !== null && claimedFrom != key && claimed != pr.value) conflict = true;
-          if (claimedFrom == key || claimed === null) { claimed = pr.value; claimedFrom = key; }
-          else if (claimedFrom != key) { claimed = pr.value; claimedFrom = key; }
+          // the same header repeated: the last wins; different headers must name the same client
+          if (claimed !== null && claimedFrom != j && claimed != pr.value) conflict = true;
+          claimed = pr.value;
+          claimedFrom = j;
+          present |= 1 << min(j, 31);
           break;
         }
       }
@@ -116,55 +120,62 @@ class AuthzStream extends HttpContext {
 
     const sp = root.sp;
     if (!sp.parse(rawPath, st.maxPathBytes)) return this.deny(Reason.BadRequest, pathErrorText(sp.error), requestId, "", "");
-    const serviceWire = wireForm(sp.provider) + "/" + sp.serviceCode;
 
-    if (claimed === null) return this.deny(Reason.MissingClient, "Missing client header " + st.clientHeaders[0], requestId, "", serviceWire);
-    if (conflict) return this.deny(Reason.BadClientId, "Client headers name different clients", requestId, "", serviceWire);
-    const cid = parseClientHeader(claimed);
-    if (cid === null) return this.deny(Reason.BadClientId, "Malformed client identifier in " + claimedFrom, requestId, "", serviceWire);
-    const client = cid.key;
-    const clientWire = wireForm(client);
+    if (claimed === null) return this.deny(Reason.MissingClient, "Missing client header " + st.clientHeaders[0], requestId, "", sp.serviceWire());
+    if (conflict) return this.deny(Reason.BadClientId, "Client headers name different clients", requestId, "", sp.serviceWire());
+    const ck = root.client;
+    if (!ck.parse(claimed)) return this.deny(Reason.BadClientId, "Malformed client identifier in " + names[claimedFrom], requestId, "", sp.serviceWire());
+    const client = pol.ids.find(ck.ptr, ck.len);
 
     const peer = root.peer;
     peer.reset();
     const proof = root.proof;
-    if (!prove(pol, client, clientWire, peer, proof)) return this.deny(Reason.Untrusted, proof.why, requestId, clientWire, serviceWire);
+    if (!prove(pol, client, ck, peer, proof)) return this.deny(Reason.Untrusted, proof.why, requestId, ck.wire(), sp.serviceWire());
 
     const d = root.decision;
     d.reset();
     decide(pol, client, method, sp, d);
     const r = d.reason;
-    if (d.dryRunRight.length > 0) {
+    if (d.dryRunRight >= 0) {
       DRY_RUN_ALLOW.increment(1);
-      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run right " + d.dryRunRight + " would allow " + clientWire + " " + method + " " + serviceWire + " rev=" + pol.revString);
+      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run right " + pol.rightIds.get(d.dryRunRight) + " would allow " + ck.wire() + " " + method + " " + sp.serviceWire() + " rev=" + pol.revString);
     }
     const b = d.block;
     if (b !== null && d.dryRunBlock) {
       DRY_RUN_BLOCK.increment(1);
-      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run block " + b.id + " would deny " + clientWire + " " + method + " " + serviceWire + " rev=" + pol.revString);
+      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run block " + b.id + " would deny " + ck.wire() + " " + method + " " + sp.serviceWire() + " rev=" + pol.revString);
     }
     if (r == Reason.Allowed) {
-      // identity headers: only the verified id goes upstream
+      // identity headers: only the verified id goes upstream. Remove the client headers that were
+      // sent (a header that is also the verified header is replaced below), then set the verified one.
       const req = this.requestHeaders;
-      for (let j = 0; j < names.length; j++) req.remove(unchecked(names[j]));
-      req.set(st.verifiedClientHeader, clientWire);
+      const verified = st.verifiedClientHeader;
+      for (let j = 0; j < names.length; j++) {
+        if ((present & (1 << min(j, 31))) != 0 && unchecked(names[j]) != verified) req.remove(unchecked(names[j]));
+      }
+      req.set(verified, unchecked(pol.idWire[client]));
       this.revOnResponse = st.revisionHeader.length > 0 ? pol.revString : "";
       count(Reason.Allowed);
       if (isLogEnabled(LogLevel.Debug)) {
-        logDebug("authz: allow " + clientWire + " " + method + " " + serviceWire + " path=" + sp.restString() + " right=" + d.rightId
-          + " proof=" + proof.how + " rev=" + pol.revString + " request_id=" + requestId);
+        logDebug("authz: allow " + unchecked(pol.idWire[client]) + " " + method + " " + sp.serviceWire() + " path=" + sp.restString()
+          + " right=" + pol.rightIds.get(d.right) + " proof=" + proof.how + " rev=" + pol.revString + " request_id=" + requestId);
       }
       return FilterHeadersStatus.Continue;
     }
+    const serviceWire = sp.serviceWire();
     let msg: string;
     switch (r) {
       case Reason.UnknownService: msg = "Unknown service: " + serviceWire; break;
-      case Reason.Disabled: msg = d.service!.disabledNotice!.length > 0 ? d.service!.disabledNotice! : "Service " + serviceWire + " is disabled"; break;
+      case Reason.Disabled: {
+        const notice = unchecked(pol.svcNotice[d.service])!;
+        msg = notice.length > 0 ? notice : "Service " + serviceWire + " is disabled";
+        break;
+      }
       default: msg = "Request is not allowed: " + serviceWire;
     }
     if (r == Reason.Blocked && isLogEnabled(LogLevel.Info)) logInfo("authz: block " + d.block!.id + " (" + d.block!.reason + ") applies");
-    if (r == Reason.Disabled && isLogEnabled(LogLevel.Debug)) logDebug("authz: right " + d.rightId + " matched but the service is disabled");
-    return this.deny(r, msg, requestId, clientWire, serviceWire);
+    if (r == Reason.Disabled && isLogEnabled(LogLevel.Debug)) logDebug("authz: right " + pol.rightIds.get(d.right) + " matched but the service is disabled");
+    return this.deny(r, msg, requestId, ck.wire(), serviceWire);
   }
 
   deny(r: Reason, message: string, requestId: string, client: string, service: string): FilterHeadersStatus {

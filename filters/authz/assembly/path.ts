@@ -4,7 +4,7 @@
 // Rejected (400): raw characters outside printable ASCII, a malformed escape, a decoded NUL/control
 // character or backslash, decoded bytes that are not UTF-8, any ".." segment (after decoding, so
 // "%2e%2E", ".%2e" etc. included), and a path longer than the configured limit.
-import { decodeIdPart, hexDigit } from "./ids";
+import { decodeIdPartInto, hexDigit, wireOfBytes } from "./ids";
 
 export enum PathError {
   None = 0,
@@ -36,11 +36,13 @@ export function pathErrorText(e: PathError): string {
   }
 }
 
-/** Parse result; one per root, reused across requests. */
+/** Parse result; one per root, reused across requests (parsing allocates nothing). */
 export class ServicePath {
-  /** "INST:CLASS:MEMBER:SUBSYSTEM". */
-  provider: string = "";
-  serviceCode: string = "";
+  /** The service in colon form, "INST:CLASS:MEMBER:SUBSYSTEM:CODE", as bytes in `key[0, keyLen)`;
+   *  the provider subsystem is `key[0, provLen)`. */
+  key: StaticArray<u8>;
+  keyLen: i32 = 0;
+  provLen: i32 = 0;
   /** Normalised, decoded rest of the path in `buf[0, len)`; "/" when there is none. */
   buf: StaticArray<u8>;
   len: i32 = 0;
@@ -48,16 +50,23 @@ export class ServicePath {
 
   constructor(maxBytes: i32) {
     this.buf = new StaticArray<u8>(maxBytes + 1);
+    this.key = new StaticArray<u8>(maxBytes + 1);
   }
+
+  @inline get keyPtr(): usize { return changetype<usize>(this.key); }
 
   /** The decoded rest as a string (for logs only). */
   restString(): string {
     return String.UTF8.decodeUnsafe(changetype<usize>(this.buf), <usize>this.len);
   }
+  /** "INST/CLASS/MEMBER/SUBSYSTEM/CODE" (messages and logs only). */
+  serviceWire(): string { return wireOfBytes(this.keyPtr, this.keyLen); }
 
   parse(raw: string | null, maxBytes: i32): bool {
     this.error = PathError.None;
     this.len = 0;
+    this.keyLen = 0;
+    this.provLen = 0;
     if (raw === null || raw.length == 0) return this.fail(PathError.Missing);
     const n0 = raw.length;
     if (n0 > maxBytes) return this.fail(PathError.TooLong);
@@ -71,23 +80,22 @@ export class ServicePath {
     if (n < 4 || raw.charCodeAt(0) != 0x2f || raw.charCodeAt(1) != 0x72 || raw.charCodeAt(2) != 0x31 || raw.charCodeAt(3) != 0x2f) {
       return this.fail(PathError.NotR1);
     }
-    // five identifier segments
+    // five identifier segments, decoded into key as "INST:CLASS:MEMBER:SUBSYSTEM:CODE"
+    const key = this.keyPtr;
+    let o = 0;
     let pos = 4;
-    let provider = "";
-    let code: string | null = null;
     for (let part = 0; part < 5; part++) {
       let end = pos;
       while (end < n && raw.charCodeAt(end) != 0x2f) end++;
-      if (end == pos) return this.fail(part == 4 && pos >= n ? PathError.NotR1 : PathError.NotR1);
-      const p = decodeIdPart(raw, pos, end);
-      if (p === null) return this.fail(PathError.BadId);
-      if (part < 4) provider = part == 0 ? p : provider + ":" + p;
-      else code = p;
+      if (end == pos) return this.fail(PathError.NotR1);
+      if (part > 0) { store<u8>(key + <usize>o, 0x3a); o++; }
+      if (part == 4) this.provLen = o - 1;
+      o = decodeIdPartInto(raw, pos, end, key, o);
+      if (o < 0) return this.fail(PathError.BadId);
       pos = end + 1;
       if (part < 4 && end >= n) return this.fail(PathError.NotR1);
     }
-    this.provider = provider;
-    this.serviceCode = code!;
+    this.keyLen = o;
     return this.decodeRest(raw, pos - 1, n);
   }
 
