@@ -6,8 +6,8 @@
 //
 // Provided: request/response header maps (get/add/replace/remove/pairs, in order, keys as given),
 // plugin configuration (buffer 7, only inside on_configure), properties (`plugin_root_id` and any
-// given), log level, logs (counted), metrics, foreign functions (Ok, counted; `clear_route_cache`
-// separately), WASI random_get (crypto randomness from a pool). Anything else answers NotFound / ENOSYS.
+// given), log level, logs (counted), metrics, local replies (Ok, counted), foreign functions (Ok,
+// counted; `clear_route_cache` separately), WASI random_get (crypto randomness from a pool). Anything else answers NotFound / ENOSYS.
 // One request = context create, request headers (eos), response headers (eos), log, done, delete.
 import { randomFillSync } from "node:crypto";
 
@@ -35,7 +35,7 @@ export interface LeanModule {
   /** First value of a header as the guest left it on the last request, or undefined. */
   header(map: "request" | "response", name: string): string | undefined;
   /** What the guest did so far (to check the work really happened). */
-  counts: { logs: number; headerReads: number; headerWrites: number; randomBytes: number; foreign: number; routeCacheClears: number };
+  counts: { logs: number; headerReads: number; headerWrites: number; randomBytes: number; foreign: number; routeCacheClears: number; localReplies: number };
 }
 
 type Pairs = Array<[string, string]>;
@@ -47,7 +47,7 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
   // views are re-made only when memory grew (making them on every call costs more than the guest)
   let buf: ArrayBuffer | null = null, u8 = new Uint8Array(0), dv = new DataView(new ArrayBuffer(0));
   const refresh = () => { if (memory.buffer !== buf) { buf = memory.buffer; u8 = new Uint8Array(buf); dv = new DataView(buf); } };
-  const counts = { logs: 0, headerReads: 0, headerWrites: 0, randomBytes: 0, foreign: 0, routeCacheClears: 0 };
+  const counts = { logs: 0, headerReads: 0, headerWrites: 0, randomBytes: 0, foreign: 0, routeCacheClears: 0, localReplies: 0 };
   const logLevel = o.logLevel ?? 2;
   const config = enc.encode(o.pluginConfig ?? "");
   // property paths as the guest sends them: segments joined by NUL
@@ -153,6 +153,7 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
       dv.setBigUint64(out, metrics[id - 1], true);
       return OK;
     },
+    proxy_send_local_response: () => { counts.localReplies++; return OK; },
     proxy_call_foreign_function: (np: number, nl: number, _ap: number, _al: number, outP: number, outL: number) => {
       counts.foreign++;
       if (str(np, nl) === "clear_route_cache") counts.routeCacheClears++;
