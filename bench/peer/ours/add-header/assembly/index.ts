@@ -1,0 +1,15 @@
+// Peer benchmark filter (a) on our SDK: add `x-bench: add-header` to every response.
+// The same filter as bench/peer/solo/add-header.ts (incumbent) and bench/peer/raw/add-header (floor).
+import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext } from "../../../../../sdk";
+export * from "../../../../../sdk/abi/exports";
+
+class AddHeaderRoot extends RootContext {
+  createHttpContext(id: u32): HttpContext | null { return new AddHeader(id, this); }
+}
+class AddHeader extends HttpContext {
+  onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
+    this.responseHeaders.add("x-bench", "add-header");
+    return FilterHeadersStatus.Continue;
+  }
+}
+registerRootContext((id: u32): RootContext => new AddHeaderRoot(id), "add-header");
