@@ -7,7 +7,9 @@ const DSTAR: i32 = -2;
 
 const EMPTY = new StaticArray<u8>(0);
 
-enum Kind { Any = 0, Exact, Prefix, General }
+// Any: "**"; Exact: no wildcard; Prefix: literal then "**"; Segment: literal then "*" (the common
+// "/v1/items/*"); General: anything else (a small NFA).
+enum Kind { Any = 0, Exact, Prefix, Segment, General }
 
 export class Glob {
   source: string;
@@ -39,6 +41,7 @@ export class Glob {
     if (n == 1 && t[0] == DSTAR) this.kind = Kind.Any;
     else if (wild == 0) this.kind = Kind.Exact;
     else if (wild == 1 && t[n - 1] == DSTAR) this.kind = Kind.Prefix;
+    else if (wild == 1 && t[n - 1] == STAR) this.kind = Kind.Segment;
     else this.kind = Kind.General;
     this.cur = new StaticArray<u8>(this.kind == Kind.General ? n + 1 : 0);
     this.nxt = new StaticArray<u8>(this.kind == Kind.General ? n + 1 : 0);
@@ -59,6 +62,13 @@ export class Glob {
         const m = n - 1;
         if (len < m) return false;
         for (let i = 0; i < m; i++) if (<i32>load<u8>(p + <usize>i) != unchecked(tok[i])) return false;
+        return true;
+      }
+      case Kind.Segment: {
+        const m = n - 1;
+        if (len < m) return false;
+        for (let i = 0; i < m; i++) if (<i32>load<u8>(p + <usize>i) != unchecked(tok[i])) return false;
+        for (let i = m; i < len; i++) if (load<u8>(p + <usize>i) == 0x2f) return false;
         return true;
       }
       default: return this.nfa(p, len);

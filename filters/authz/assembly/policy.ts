@@ -114,11 +114,27 @@ class Ctx {
   failAt(path: string, msg: string): void {
     if (this.ok) this.error = "config field '" + path + "': " + msg;
   }
-  checkId(id: string, path: string, minParts: i32, maxParts: i32): bool {
-    const e = checkColonId(id, minParts, maxParts);
-    if (e !== null) this.failAt(path, e);
-    return e === null;
-  }
+}
+
+// Paths are computed only when reporting an error (a reader's path may cost a walk of the document).
+
+/** Checks id and reports a bad one at reader `r` itself. */
+function idHere(r: ConfigReader, id: string, minParts: i32, maxParts: i32): bool {
+  const e = checkColonId(id, minParts, maxParts);
+  if (e !== null) r.failHere(e);
+  return e === null;
+}
+/** Checks id and reports a bad one at field `name` of reader `r`. */
+function idAt(r: ConfigReader, name: string, id: string, minParts: i32, maxParts: i32): bool {
+  const e = checkColonId(id, minParts, maxParts);
+  if (e !== null) r.fail(name, e);
+  return e === null;
+}
+/** Checks id and reports a bad one at element `i` of field `name` of reader `r`. */
+function idAtIndex(c: Ctx, r: ConfigReader, name: string, i: i32, id: string, minParts: i32, maxParts: i32): bool {
+  const e = checkColonId(id, minParts, maxParts);
+  if (e !== null) c.failAt(idx(sub(r.path, name), i), e);
+  return e === null;
 }
 
 /** The path of member `key` under `path`, spelled as ConfigReader spells it. */
@@ -166,19 +182,21 @@ function time(r: ConfigReader, name: string, def: i64): i64 {
   return t;
 }
 
-function certRefs(c: Ctx, list: string[], p: string): CertRefs {
-  const r = new CertRefs();
+/** Certificate references of field `name` of reader `r`. */
+function certRefs(c: Ctx, r: ConfigReader, name: string): CertRefs {
+  const list = r.stringArray(name);
+  const out = new CertRefs();
   for (let i = 0; i < list.length && c.ok; i++) {
     const s = list[i];
     if (s.startsWith("sha256/")) {
       const hex = s.substring(7).replaceAll(":", "").toLowerCase();
-      if (hex.length != 64 || !isHex(hex)) c.failAt(idx(p, i), "sha256 digest must be 64 hex digits: " + Json.quote(s));
-      else r.sha256.push(hex);
-    } else if (s.startsWith("uri/") && s.length > 4) r.uri.push(s.substring(4));
-    else if (s.startsWith("subject/") && s.length > 8) r.subject.push(s.substring(8));
-    else c.failAt(idx(p, i), "expected \"sha256/<hex>\", \"uri/<URI SAN>\" or \"subject/<subject DN>\", got " + Json.quote(s));
+      if (hex.length != 64 || !isHex(hex)) c.failAt(idx(sub(r.path, name), i), "sha256 digest must be 64 hex digits: " + Json.quote(s));
+      else out.sha256.push(hex);
+    } else if (s.startsWith("uri/") && s.length > 4) out.uri.push(s.substring(4));
+    else if (s.startsWith("subject/") && s.length > 8) out.subject.push(s.substring(8));
+    else c.failAt(idx(sub(r.path, name), i), "expected \"sha256/<hex>\", \"uri/<URI SAN>\" or \"subject/<subject DN>\", got " + Json.quote(s));
   }
-  return r;
+  return out;
 }
 
 export class LoadResult {
@@ -213,7 +231,7 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   pol.sha256 = r.string("sha256", "");
   if (r.ok && pol.sha256.length > 0 && (pol.sha256.length != 64 || !isHex(pol.sha256))) r.fail("sha256", "expected 64 hex digits");
   pol.instance = r.string("instance", "");
-  if (c.ok && pol.instance.length > 0) c.checkId(pol.instance, "instance", 1, 1);
+  if (c.ok && pol.instance.length > 0) idAt(r, "instance", pol.instance, 1, 1);
 
   // settings
   const st = pol.settings;
@@ -234,9 +252,9 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   const clients = r.map("clients");
   for (let i = 0; i < clients.length && c.ok; i++) {
     const e = unchecked(clients[i]);
-    if (!c.checkId(e.key, e.path, 3, 4)) break;
+    if (!idHere(e, e.key, 3, 4)) break;
     const conn = e.oneOfIndex("connectionType", CONN_TYPES, <i32>ConnType.HTTPS);
-    const certs = certRefs(c, e.stringArray("certs"), sub(e.path, "certs"));
+    const certs = certRefs(c, e, "certs");
     if (!c.ok) break;
     const id = pol.idOf(e.key);
     pol.idConn.setAt(id, conn);
@@ -248,9 +266,8 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   const peerIds = peers.keys();
   for (let i = 0; i < peerIds.length && c.ok; i++) {
     const k = unchecked(peerIds[i]);
-    const p = sub(peers.path, k);
-    if (!c.checkId(k, p, 3, 4)) break;
-    const certs = certRefs(c, peers.stringArray(k), p);
+    if (!idAt(peers, k, k, 3, 4)) break;
+    const certs = certRefs(c, peers, k);
     if (!c.ok) break;
     pol.idPeer[pol.idOf(k)] = certs;
     pol.peerCount++;
@@ -261,10 +278,9 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   const groupIds = gr.keys();
   for (let i = 0; i < groupIds.length && c.ok; i++) {
     const k = unchecked(groupIds[i]);
-    const p = sub(gr.path, k);
-    if (k.length == 0) { c.failAt(p, "group id must not be empty"); break; }
+    if (k.length == 0) { gr.fail(k, "group id must not be empty"); break; }
     const members = gr.stringArray(k);
-    for (let j = 0; j < members.length && c.ok; j++) c.checkId(members[j], idx(p, j), 3, 4);
+    for (let j = 0; j < members.length && c.ok; j++) idAtIndex(c, gr, k, j, members[j], 3, 4);
     groups.set(k, members);
   }
   if (!c.ok) return;
@@ -273,12 +289,12 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   const providers = r.map("providers");
   for (let i = 0; i < providers.length && c.ok; i++) {
     const pr = unchecked(providers[i]);
-    if (!c.checkId(pr.key, pr.path, 4, 4)) break;
+    if (!idHere(pr, pr.key, 4, 4)) break;
     const codes = pr.keys();
     for (let j = 0; j < codes.length && c.ok; j++) {
       const code = unchecked(codes[j]);
       const sv = pr.object(code);
-      if (!c.checkId(code, sv.path, 1, 1)) break;
+      if (!idHere(sv, code, 1, 1)) break;
       loadService(c, pol, pr.key + ":" + code, sv, groups);
     }
   }
@@ -337,7 +353,7 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
     pol.rightNotAfter.push(na);
     pol.rightIds.push(id);
     for (let q = 0; q < clients.length; q++) {
-      if (!c.checkId(clients[q], idx(sub(rr.path, "clients"), q), 3, 4)) return;
+      if (!idAtIndex(c, rr, "clients", q, clients[q], 3, 4)) return;
       addGrant(pol, svc, pol.idOf(clients[q]), right);
     }
     for (let q = 0; q < gs.length; q++) {
@@ -384,23 +400,22 @@ function loadBlock(c: Ctx, pol: Policy, b: ConfigReader, groups: Map<string, str
   const type = subj.requireOneOfIndex("type", SUBJECT_TYPES);
   const sid = subj.string("id", "");
   if (!c.ok) return;
-  const idPath = sub(subj.path, "id");
   const subjects = new Array<i32>();
   if (type == 0) subjects.push(SUBJECT_ANY);
   else if (type == 1 || type == 2) {
-    if (!c.checkId(sid, idPath, type == 1 ? 4 : 3, type == 1 ? 4 : 3)) return;
+    if (!idAt(subj, "id", sid, type == 1 ? 4 : 3, type == 1 ? 4 : 3)) return;
     subjects.push(pol.idOf(sid));
   } else {
-    if (!groups.has(sid)) { c.failAt(idPath, "unknown group " + Json.quote(sid)); return; }
+    if (!groups.has(sid)) { subj.fail("id", "unknown group " + Json.quote(sid)); return; }
     const ms = groups.get(sid);
     for (let i = 0; i < ms.length; i++) subjects.push(pol.idOf(ms[i]));
   }
   const prov = b.string("providerSubsystemId", "");
   const code = b.string("serviceCode", "");
-  if (c.ok && prov.length > 0) c.checkId(prov, sub(b.path, "providerSubsystemId"), 4, 4);
+  if (c.ok && prov.length > 0) idAt(b, "providerSubsystemId", prov, 4, 4);
   if (c.ok && code.length > 0) {
     if (prov.length == 0) b.fail("serviceCode", "needs providerSubsystemId");
-    else c.checkId(code, sub(b.path, "serviceCode"), 1, 1);
+    else idAt(b, "serviceCode", code, 1, 1);
   }
   const reason = b.string("reason", "");
   const dry = b.oneOfIndex("mode", MODES, 0) == 1;
