@@ -1,47 +1,45 @@
-// The loopback dev server behind `npm start`: real HTTP through a chain of filters in the host.
+// `npm start`: the demo security server (host/gateway/demo.ts) — the dev gateway running
+// host/gateway/demo.yaml with the four filters in front of two sample upstreams — and its --smoke check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevServer } from '../../host/gateway/dev-server.ts';
-import { DEMO_FILTERS } from '../../host/gateway/demo.ts';
+import { execFileSync } from 'node:child_process';
+import { DEMO_MODULES, ROOT, startDemo } from '../../host/gateway/demo.ts';
 import { moduleBytes } from '../lib/modules.ts';
 
-test('demo chain: request reaches the echo upstream, response carries the hello header, metrics count it', async () => {
-  moduleBytes('examples/metrics'); // make sure the demo's modules are built
-  moduleBytes('examples/hello-world');
+const SERVICE = '/r1/DEV/GOV/1001/civil-registry/births/v1/births/42';
+
+test('demo: the demo policy lets patient-records read births, the upstream sees the same request id as the client and the access log', async () => {
+  for (const m of DEMO_MODULES) moduleBytes(m); // built like `npm start` builds them
   const lines: string[] = [];
-  const srv = await startDevServer(DEMO_FILTERS, { log: (l) => lines.push(l) });
+  const d = await startDemo({ ephemeral: true, accessLog: (l) => lines.push(l), log: () => {} });
   try {
-    assert.match(srv.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const r = await fetch(`${srv.url}/items?x=1`, { method: 'POST', body: 'abc', headers: { 'x-client': 'test' } });
+    const r = await fetch(d.url + SERVICE, { headers: { 'X-Road-Client': 'DEV/GOV/1002/patient-records' } });
     assert.equal(r.status, 200);
-    assert.equal(r.headers.get('x-hello'), 'world');
-    const echo = await r.json() as { method: string; path: string; headers: Record<string, string>; body: string };
-    assert.equal(echo.method, 'POST');
-    assert.equal(echo.path, '/items?x=1');
-    assert.equal(echo.headers['x-client'], 'test');
-    assert.equal(echo.body, 'abc');
-    const metrics = srv.plugins[0];
-    const total = ['GET', 'POST'].reduce((n, m) => n + (metrics.metric(`http_requests.method=${m}.class=2xx`) ?? 0), 0);
-    assert.equal(total, 1, 'the metrics filter counted the request once');
+    const seen = await r.json() as { served_by: string; path: string; request_id: string; client: string; headers: Record<string, string> };
+    const id = r.headers.get('x-request-id');
+    assert.match(id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'request-id made a UUIDv4 and echoed it');
+    assert.equal(seen.served_by, 'civil-registry');
+    assert.equal(seen.path, SERVICE);
+    assert.equal(seen.request_id, id, 'the upstream saw the same id');
+    assert.equal(seen.client, 'DEV/GOV/1002/patient-records', 'authz set the verified client header');
+    assert.equal(seen.headers['x-road-client'], undefined, 'authz removed the client header');
+    assert.equal(seen.headers['x-route-cluster'], undefined, 'the route removed the routing header');
     assert.equal(lines.length, 1);
-    assert.match(lines[0], /^\[access\] POST \/items\?x=1 200 /);
+    assert.ok(lines[0].includes(`id=${id}`) && lines[0].includes('upstream=civil-registry'), lines[0]);
+
+    const denied = await fetch(d.url + SERVICE.replace('/v1/births/42', '/v1/deaths/42'), { headers: { 'X-Road-Client': 'DEV/GOV/1002/patient-records' } });
+    assert.equal(denied.status, 403, 'no right for another endpoint');
+    assert.equal(denied.headers.get('content-type'), 'application/json');
+    const canary = await fetch(d.url + SERVICE, { headers: { 'X-Road-Client': 'DEV/GOV/1002/patient-records', 'x-canary': 'true' } });
+    assert.equal(((await canary.json()) as { served_by: string }).served_by, 'civil-registry-canary');
   } finally {
-    await srv.close();
+    await d.close();
   }
 });
 
-test('a local reply from the first filter short-circuits the chain and the upstream', async () => {
-  const srv = await startDevServer([
-    { label: 'cov', wasm: moduleBytes('test/fixtures/sdk-coverage'), rootId: 'cov', vmId: 'cov_vm', clusters: ['auth', 'grpc_cluster'] },
-    ...DEMO_FILTERS.slice(1),
-  ], { log: () => {} });
-  try {
-    const r = await fetch(`${srv.url}/x`, { headers: { 'x-do': 'local-reply' } });
-    const body = await r.text();
-    assert.notEqual(r.status, 200);
-    assert.ok(!body.includes('"upstream": "echo"'), 'the upstream was not called');
-    assert.equal(r.headers.get('x-hello'), null, 'filters after the replying one never saw the stream');
-  } finally {
-    await srv.close();
-  }
+test('demo --smoke (what `node scripts/start.mjs --smoke` runs after the build) passes', () => {
+  for (const m of DEMO_MODULES) moduleBytes(m);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'host/gateway/demo.ts', '--smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.match(out, /-> 429 /, 'a rate-limited request');
+  assert.match(out, /smoke: ok\n$/);
 });
