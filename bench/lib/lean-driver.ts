@@ -6,7 +6,7 @@
 //
 // Provided: request/response header maps (get/add/replace/remove/pairs, in order, keys as given),
 // plugin configuration (buffer 7, only inside on_configure), properties (`plugin_root_id` and any
-// given), log level, logs (counted), metrics, local replies (Ok, counted), foreign functions (Ok,
+// given), log level, wall-clock time, logs (counted), metrics, local replies (Ok, counted), foreign functions (Ok,
 // counted; `clear_route_cache` separately), WASI random_get (crypto randomness from a pool). Anything else answers NotFound / ENOSYS.
 // One request = context create, request headers (eos), response headers (eos), log, done, delete.
 import { randomFillSync } from "node:crypto";
@@ -154,6 +154,8 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
       return OK;
     },
     proxy_send_local_response: () => { counts.localReplies++; return OK; },
+    // Envoy's answer is the dispatcher's wall clock in ns
+    proxy_get_current_time_nanoseconds: (out: number) => { refresh(); dv.setBigUint64(out, BigInt(Date.now()) * 1_000_000n, true); return OK; },
     proxy_call_foreign_function: (np: number, nl: number, _ap: number, _al: number, outP: number, outL: number) => {
       counts.foreign++;
       if (str(np, nl) === "clear_route_cache") counts.routeCacheClears++;
