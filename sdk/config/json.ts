@@ -20,11 +20,20 @@
  * Numbers: an integer literal (no '.', no exponent) that fits in i64 is kept exact as `Int`; anything else
  * is `Float` (f64). Non-finite results ("1e999") are an error. Objects keep key order; duplicate keys are an
  * error. A leading UTF-8 BOM is skipped. Limits (JsonOptions): maxBytes (default 1 MiB), maxDepth (default
- * 64, at most 1000), maxStringLength in UTF-16 units (default unlimited, bounded by maxBytes).
+ * 64, at most 1000), maxStringLength in UTF-16 units (default unlimited, bounded by maxBytes); at most
+ * 16,777,215 members in one array or object. Out of range ("1e999") is decided on the digits, without
+ * parsing the float (everything from 2^1024 - 2^970 up overflows f64; within 1e-40 relative of that
+ * boundary the check errs towards "out of range").
  * Strings: every escape incl. \uXXXX surrogate pairs (unpaired surrogates are an error); raw control
  * characters and invalid UTF-8 (overlong, surrogate code points, > U+10FFFF, truncated) are errors.
  *
- * ## ConfigReader (typed decoding; first error wins; errors name the path)
+ * ## ConfigReader (typed decoding; first error wins; errors name the path) — reader.ts, tape.ts
+ * No value tree: parse() makes one validating pass over the UTF-8 bytes into a compact tape (tape.ts: one
+ * 12-byte token per value/key, byte offsets into the kept input, containers linked to their end). Getters
+ * find a member by comparing key bytes and decode only the value they return; numbers are parsed from
+ * their bytes (integers exactly; float parsing and formatting are linked only by f64/requireF64). The
+ * validation rules, limits and syntax error texts are exactly Json.parse's (Json.parse builds its tree
+ * from the same tape).
  * ```ts
  * const r = ConfigReader.parse(bytes);          // null / empty (or all-whitespace) config reads as {}
  * const name = r.string("header_name", "x-request-id");
@@ -39,8 +48,24 @@
  * r.finish();                               // unknown fields anywhere in the read tree → error
  * if (r.error != null) { logError(r.error!); return false; }
  * ```
+ * Big arrays and maps without allocating a reader per element (count + item):
+ * ```ts
+ * const n = r.count("rights");              // elements of an array field / members of an object field (0 = absent)
+ * for (let i = 0; i < n; i++) {
+ *   const e = r.item("rights", i);          // ONE reader per parent, re-pointed at element i (O(1) for i, i+1, …)
+ *   const client = e.requireString("client");     // paths "rights[7].client"; over a map: e.key, "svc.<key>.…"
+ * }                                         // don't keep `e` across calls; finish() still checks every element
+ * ```
+ * Costs: parse = the tape (12 bytes per token) + a copy of the input it keeps; a field lookup is linear in
+ * its object's member count (fine for config objects; iterate big maps with count/item, not by name);
+ * `path`/`key` and error texts are computed from the tape only when asked (no strings per element).
+ * Differences from the tree-based reader this replaced: no public `value` (use Json.parse for a tree), no
+ * fromValue/fromResult; `path` and `key` are getters; a number in "got …" is quoted as written ("1e3",
+ * not "1000.0"); integer getters accept any integral number inside the getter's range, computed exactly
+ * (not through f64); `key` is the member name for any reader of an object member.
  * Getters: string, bool, u32, i32, i64, f64, oneOf, oneOfIndex (each with a require* variant), stringArray,
- * stringMap, object/requireObject, array/requireArray, map, has(name), fail(name, msg), failHere(msg).
+ * stringMap, object/requireObject, array/requireArray, map, count/item, keys(), has(name) (does not mark the
+ * field used), fail(name, msg), failHere(msg); state: error, ok, present, path, key.
  * An optional field that is present with value `null` counts as absent (its default is used).
  * Integer getters accept an integral number written as a float ("1e3", "2.0") when it is in range.
  * Error texts:
@@ -51,6 +76,8 @@
  *   "config field 'mode': expected one of ENFORCE, DRY_RUN, got \"foo\""
  *   "config field 'rules[2].match.header': required field missing"
  *   "config field 'trace.foo': unknown field"
+ *   "config field 'rights': expected an array or object, got 5"        (count/item on a scalar)
+ *   "config field 'rights[1]': expected an object, got string"         (array/map/item element)
  *
  * ## Writing JSON
  * ```ts
@@ -65,6 +92,14 @@
  * The writer inserts commas itself; it does not validate structure (a value without a key inside an
  * object yields invalid JSON). Non-finite floats are written as null.
  */
+
+
+import { JsonOptions, JsonTape, I64Out, DEFAULT_OPTIONS, tokenize, K_NULL, K_FALSE, K_TRUE, K_NUMBER, K_STRING,
+  K_ARRAY, F_COMPLEX } from "./tape";
+import { jsonQuote, quotedLength, writeQuoted } from "./quote";
+import { decimal } from "../logging";
+export { JsonOptions } from "./tape";
+export { ConfigReader } from "./reader";
 
 // ---------------------------------------------------------------------------------------------------
 // Value tree
@@ -229,14 +264,8 @@ function boolValue(v: i64): JsonValue {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Parser
+// Parser: the tape (tape.ts) validates; the tree is built from it
 // ---------------------------------------------------------------------------------------------------
-
-export class JsonOptions {
-  maxBytes: i32 = 1 << 20;
-  maxDepth: i32 = 64;
-  maxStringLength: i32 = i32.MAX_VALUE;
-}
 
 export class JsonResult {
   value: JsonValue | null = null;
@@ -249,516 +278,49 @@ export class JsonResult {
   get ok(): bool { return this.error == null; }
 }
 
-@lazy const DEFAULT_OPTIONS = new JsonOptions();
-
-/** Reused UTF-16 scratch buffer for decoding strings with escapes or non-ASCII text. */
-@lazy let scratch = new ArrayBuffer(256);
-
-const C_QUOTE: u32 = 0x22;
-const C_BACKSLASH: u32 = 0x5c;
-
-function hexVal(c: u32): i32 {
-  if (c - 0x30 < 10) return <i32>(c - 0x30);
-  const l = c | 0x20;
-  if (l - 0x61 < 6) return <i32>(l - 0x61 + 10);
-  return -1;
-}
-
-function hexByte(c: u32): string {
-  const digits = "0123456789ABCDEF";
-  return "0x" + digits.charAt(<i32>(c >> 4)) + digits.charAt(<i32>(c & 15));
-}
-
-class Parser {
-  base: usize;
-  end: usize;
-  pos: usize;
-  depth: i32 = 0;
-  maxDepth: i32;
-  maxString: i32;
-  message: string | null = null;
-  errAt: usize = 0;
-
-  constructor(base: usize, len: usize, opts: JsonOptions) {
-    this.base = base;
-    this.end = base + len;
-    this.pos = base;
-    this.maxDepth = opts.maxDepth < 1 ? 1 : opts.maxDepth > 1000 ? 1000 : opts.maxDepth;
-    this.maxString = opts.maxStringLength;
-  }
-
-  fail(msg: string, at: usize): void {
-    if (this.message == null) {
-      this.message = msg;
-      this.errAt = at;
+function build(t: JsonTape, i: i32, out: I64Out): JsonValue {
+  switch (t.kind(i)) {
+    case K_NULL: return JSON_NULL;
+    case K_FALSE: return JSON_FALSE;
+    case K_TRUE: return JSON_TRUE;
+    case K_NUMBER: {
+      if (!t.has(i, F_COMPLEX) && t.toI64(i, out)) return JsonValue.int(out.v);
+      return JsonValue.float(parseFloat(t.numberText(i)));
     }
-  }
-
-  unexpected(): void {
-    const p = this.pos;
-    if (p >= this.end) {
-      this.fail("unexpected end of input", p);
-      return;
-    }
-    const c = <u32>load<u8>(p);
-    if (c >= 0x20 && c < 0x7f) this.fail("unexpected character '" + String.fromCharCode(c) + "'", p);
-    else this.fail("unexpected byte " + hexByte(c), p);
-  }
-
-  @inline skipWs(): void {
-    let p = this.pos;
-    const end = this.end;
-    while (p < end) {
-      const c = <u32>load<u8>(p);
-      if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
-      p++;
-    }
-    this.pos = p;
-  }
-
-  /** Expects `word` (ASCII) at pos. */
-  literal(word: string, v: JsonValue): JsonValue | null {
-    const n = <usize>word.length;
-    const p = this.pos;
-    for (let i: usize = 0; i < n; i++) {
-      if (p + i >= this.end || <u32>load<u8>(p + i) != <u32>word.charCodeAt(<i32>i)) {
-        this.pos = p + i;
-        if (p + i >= this.end) this.fail("unexpected end of input", p + i);
-        else this.fail("invalid literal, expected '" + word + "'", p);
-        return null;
-      }
-    }
-    this.pos = p + n;
-    return v;
-  }
-
-  value(): JsonValue | null {
-    this.skipWs();
-    if (this.pos >= this.end) {
-      this.fail("unexpected end of input", this.pos);
-      return null;
-    }
-    const c = <u32>load<u8>(this.pos);
-    switch (c) {
-      case 0x7b: return this.object();
-      case 0x5b: return this.array();
-      case C_QUOTE: {
-        const s = this.string();
-        return s == null ? null : JsonValue.string(s);
-      }
-      case 0x74: return this.literal("true", JSON_TRUE);
-      case 0x66: return this.literal("false", JSON_FALSE);
-      case 0x6e: return this.literal("null", JSON_NULL);
-      default: {
-        if (c == 0x2d || c - 0x30 < 10) return this.number();
-        this.unexpected();
-        return null;
-      }
-    }
-  }
-
-  enter(): bool {
-    if (++this.depth > this.maxDepth) {
-      this.fail("nesting deeper than " + this.maxDepth.toString() + " levels", this.pos);
-      return false;
-    }
-    return true;
-  }
-
-  array(): JsonValue | null {
-    if (!this.enter()) return null;
-    this.pos++; // '['
-    const items = new Array<JsonValue>();
-    this.skipWs();
-    if (this.pos < this.end && <u32>load<u8>(this.pos) == 0x5d) {
-      this.pos++;
-      this.depth--;
+    case K_STRING: return JsonValue.string(t.string(i));
+    case K_ARRAY: {
+      const items = new Array<JsonValue>(t.members(i));
+      const end = t.next(i);
+      let n = 0;
+      for (let e = i + 1; e < end; e = t.next(e)) unchecked((items[n++] = build(t, e, out)));
       return JsonValue.array(items);
     }
-    while (true) {
-      const v = this.value();
-      if (v == null) return null;
-      items.push(v);
-      this.skipWs();
-      if (this.pos >= this.end) {
-        this.fail("unexpected end of input, expected ',' or ']'", this.pos);
-        return null;
+    default: {
+      const m = t.members(i);
+      const names = new Array<string>(m);
+      const values = new Array<JsonValue>(m);
+      const end = t.next(i);
+      let n = 0;
+      for (let k = i + 1; k < end; k = t.next(k + 1)) {
+        unchecked((names[n] = t.string(k)));
+        unchecked((values[n++] = build(t, k + 1, out)));
       }
-      const c = <u32>load<u8>(this.pos);
-      if (c == 0x2c) {
-        this.pos++;
-        continue;
-      }
-      if (c == 0x5d) {
-        this.pos++;
-        break;
-      }
-      this.fail("expected ',' or ']'", this.pos);
-      return null;
-    }
-    this.depth--;
-    return JsonValue.array(items);
-  }
-
-  object(): JsonValue | null {
-    if (!this.enter()) return null;
-    this.pos++; // '{'
-    const names = new Array<string>();
-    const values = new Array<JsonValue>();
-    let seen: Set<string> | null = null;
-    this.skipWs();
-    if (this.pos < this.end && <u32>load<u8>(this.pos) == 0x7d) {
-      this.pos++;
-      this.depth--;
       return JsonValue.object(names, values);
     }
-    while (true) {
-      this.skipWs();
-      if (this.pos >= this.end) {
-        this.fail("unexpected end of input, expected a string key", this.pos);
-        return null;
-      }
-      if (<u32>load<u8>(this.pos) != C_QUOTE) {
-        this.fail("expected a string key", this.pos);
-        return null;
-      }
-      const keyAt = this.pos;
-      const key = this.string();
-      if (key == null) return null;
-      // duplicate keys are almost always a config mistake: reject them
-      const n = names.length;
-      let dup = false;
-      if (seen != null) {
-        dup = seen.has(key);
-        seen.add(key);
-      } else {
-        for (let i = 0; i < n; i++) {
-          if (unchecked(names[i]) == key) {
-            dup = true;
-            break;
-          }
-        }
-        if (n >= INDEX_THRESHOLD) {
-          const s = new Set<string>();
-          for (let i = 0; i < n; i++) s.add(unchecked(names[i]));
-          s.add(key);
-          seen = s;
-        }
-      }
-      if (dup) {
-        this.fail("duplicate key \"" + key + "\"", keyAt);
-        return null;
-      }
-      this.skipWs();
-      if (this.pos >= this.end || <u32>load<u8>(this.pos) != 0x3a) {
-        this.fail(this.pos >= this.end ? "unexpected end of input, expected ':'" : "expected ':'", this.pos);
-        return null;
-      }
-      this.pos++;
-      const v = this.value();
-      if (v == null) return null;
-      names.push(key);
-      values.push(v);
-      this.skipWs();
-      if (this.pos >= this.end) {
-        this.fail("unexpected end of input, expected ',' or '}'", this.pos);
-        return null;
-      }
-      const c = <u32>load<u8>(this.pos);
-      if (c == 0x2c) {
-        this.pos++;
-        continue;
-      }
-      if (c == 0x7d) {
-        this.pos++;
-        break;
-      }
-      this.fail("expected ',' or '}'", this.pos);
-      return null;
-    }
-    this.depth--;
-    return JsonValue.object(names, values);
   }
-
-  number(): JsonValue | null {
-    const start = this.pos;
-    const end = this.end;
-    let p = start;
-    let neg = false;
-    if (<u32>load<u8>(p) == 0x2d) {
-      neg = true;
-      p++;
-    }
-    if (p >= end || <u32>load<u8>(p) - 0x30 >= 10) {
-      this.pos = p;
-      this.fail("expected a digit", p);
-      return null;
-    }
-    let mag: u64 = 0;
-    let overflow = false;
-    let isFloat = false;
-    if (<u32>load<u8>(p) == 0x30) {
-      p++;
-      if (p < end && <u32>load<u8>(p) - 0x30 < 10) {
-        this.fail("leading zeros are not allowed", p - 1);
-        return null;
-      }
-    } else {
-      while (p < end) {
-        const d = <u32>load<u8>(p) - 0x30;
-        if (d >= 10) break;
-        // mag * 10 + d > u64.MAX ?
-        if (mag > (u64.MAX_VALUE - <u64>d) / 10) overflow = true;
-        else mag = mag * 10 + <u64>d;
-        p++;
-      }
-    }
-    if (p < end && <u32>load<u8>(p) == 0x2e) {
-      isFloat = true;
-      p++;
-      if (p >= end || <u32>load<u8>(p) - 0x30 >= 10) {
-        this.fail("expected a digit after '.'", p);
-        return null;
-      }
-      while (p < end && <u32>load<u8>(p) - 0x30 < 10) p++;
-    }
-    if (p < end && (<u32>load<u8>(p) | 0x20) == 0x65) {
-      isFloat = true;
-      p++;
-      if (p < end && (<u32>load<u8>(p) == 0x2b || <u32>load<u8>(p) == 0x2d)) p++;
-      if (p >= end || <u32>load<u8>(p) - 0x30 >= 10) {
-        this.fail("expected a digit in exponent", p);
-        return null;
-      }
-      while (p < end && <u32>load<u8>(p) - 0x30 < 10) p++;
-    }
-    this.pos = p;
-    if (!isFloat && !overflow) {
-      if (!neg && mag <= <u64>i64.MAX_VALUE) return JsonValue.int(<i64>mag);
-      if (neg && mag <= <u64>i64.MAX_VALUE + 1) return JsonValue.int(<i64>(0 - mag));
-    }
-    const f = parseFloat(String.UTF8.decodeUnsafe(start, p - start));
-    if (!isFinite(f)) {
-      this.fail("number out of range", start);
-      return null;
-    }
-    return JsonValue.float(f);
-  }
-
-  /** Parses a string at pos (which holds '"'); returns null on error. */
-  string(): string | null {
-    const open = this.pos;
-    const end = this.end;
-    let p = open + 1;
-    // fast path: plain ASCII without escapes
-    while (p < end) {
-      const c = <u32>load<u8>(p);
-      if (c == C_QUOTE || c == C_BACKSLASH || c < 0x20 || c >= 0x80) break;
-      p++;
-    }
-    if (p < end && <u32>load<u8>(p) == C_QUOTE) {
-      const n = p - open - 1;
-      if (n > <usize>this.maxString) {
-        this.fail("string longer than " + this.maxString.toString() + " characters", open);
-        return null;
-      }
-      this.pos = p + 1;
-      return String.UTF8.decodeUnsafe(open + 1, n);
-    }
-    // slow path: widen into the scratch buffer
-    let w: usize = 0; // in UTF-16 units
-    let buf = scratch;
-    for (let q = open + 1; q < p; q++) {
-      if ((w + 2) << 1 > <usize>buf.byteLength) buf = growScratch(w + 2);
-      store<u16>(changetype<usize>(buf) + (w << 1), load<u8>(q));
-      w++;
-    }
-    while (true) {
-      if (p >= end) {
-        this.fail("unterminated string", open);
-        return null;
-      }
-      if (w > <usize>this.maxString) {
-        this.fail("string longer than " + this.maxString.toString() + " characters", open);
-        return null;
-      }
-      if ((w + 2) << 1 > <usize>buf.byteLength) buf = growScratch(w + 2);
-      const bp = changetype<usize>(buf);
-      const c = <u32>load<u8>(p);
-      if (c == C_QUOTE) {
-        p++;
-        break;
-      }
-      if (c < 0x80) {
-        if (c == C_BACKSLASH) {
-          if (p + 1 >= end) {
-            this.fail("unterminated string", open);
-            return null;
-          }
-          const e = <u32>load<u8>(p + 1);
-          let out: u32 = 0;
-          switch (e) {
-            case 0x22: out = 0x22; break;
-            case 0x5c: out = 0x5c; break;
-            case 0x2f: out = 0x2f; break;
-            case 0x62: out = 0x08; break;
-            case 0x66: out = 0x0c; break;
-            case 0x6e: out = 0x0a; break;
-            case 0x72: out = 0x0d; break;
-            case 0x74: out = 0x09; break;
-            case 0x75: {
-              const u = this.hex4(p + 2);
-              if (u < 0) {
-                this.fail("invalid \\u escape", p);
-                return null;
-              }
-              if (u >= 0xd800 && u < 0xdc00) {
-                // high surrogate: must be followed by \u + low surrogate
-                let lo: i32 = -1;
-                if (p + 7 < end && <u32>load<u8>(p + 6) == C_BACKSLASH && <u32>load<u8>(p + 7) == 0x75) {
-                  lo = this.hex4(p + 8);
-                }
-                if (lo < 0xdc00 || lo > 0xdfff) {
-                  this.fail("unpaired surrogate in \\u escape", p);
-                  return null;
-                }
-                store<u16>(bp + (w << 1), <u16>u);
-                store<u16>(bp + (w << 1) + 2, <u16>lo);
-                w += 2;
-                p += 12;
-                continue;
-              }
-              if (u >= 0xdc00 && u <= 0xdfff) {
-                this.fail("unpaired surrogate in \\u escape", p);
-                return null;
-              }
-              store<u16>(bp + (w << 1), <u16>u);
-              w++;
-              p += 6;
-              continue;
-            }
-            default: {
-              if (e >= 0x20 && e < 0x7f) this.fail("invalid escape '\\" + String.fromCharCode(e) + "'", p);
-              else this.fail("invalid escape", p);
-              return null;
-            }
-          }
-          store<u16>(bp + (w << 1), <u16>out);
-          w++;
-          p += 2;
-          continue;
-        }
-        if (c < 0x20) {
-          this.fail(c == 0 ? "NUL byte in string" : "control character " + hexByte(c) + " in string (must be escaped)", p);
-          return null;
-        }
-        store<u16>(bp + (w << 1), <u16>c);
-        w++;
-        p++;
-        continue;
-      }
-      // multi-byte UTF-8, strictly validated (RFC 3629)
-      let cp: u32 = 0;
-      let need: usize = 0;
-      let lo: u32 = 0x80;
-      let hi: u32 = 0xbf;
-      if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-        cp = c & 0x1f;
-      } else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        cp = c & 0x0f;
-        if (c == 0xe0) lo = 0xa0;
-        else if (c == 0xed) hi = 0x9f;
-      } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        cp = c & 0x07;
-        if (c == 0xf0) lo = 0x90;
-        else if (c == 0xf4) hi = 0x8f;
-      } else {
-        this.fail("invalid UTF-8 byte " + hexByte(c), p);
-        return null;
-      }
-      if (p + need >= end) {
-        this.fail("truncated UTF-8 sequence", p);
-        return null;
-      }
-      for (let k: usize = 1; k <= need; k++) {
-        const b = <u32>load<u8>(p + k);
-        if (b < lo || b > hi) {
-          this.fail("invalid UTF-8 sequence", p);
-          return null;
-        }
-        lo = 0x80;
-        hi = 0xbf;
-        cp = (cp << 6) | (b & 0x3f);
-      }
-      if (cp >= 0x10000) {
-        cp -= 0x10000;
-        store<u16>(bp + (w << 1), <u16>(0xd800 | (cp >> 10)));
-        store<u16>(bp + (w << 1) + 2, <u16>(0xdc00 | (cp & 0x3ff)));
-        w += 2;
-      } else {
-        store<u16>(bp + (w << 1), <u16>cp);
-        w++;
-      }
-      p += need + 1;
-    }
-    if (w > <usize>this.maxString) {
-      this.fail("string longer than " + this.maxString.toString() + " characters", open);
-      return null;
-    }
-    this.pos = p;
-    return String.UTF16.decodeUnsafe(changetype<usize>(buf), w << 1);
-  }
-
-  /** Four hex digits at q, or -1. */
-  hex4(q: usize): i32 {
-    if (q + 4 > this.end) return -1;
-    let v: i32 = 0;
-    for (let i: usize = 0; i < 4; i++) {
-      const h = hexVal(<u32>load<u8>(q + i));
-      if (h < 0) return -1;
-      v = (v << 4) | h;
-    }
-    return v;
-  }
-}
-
-function growScratch(units: usize): ArrayBuffer {
-  let cap = <usize>scratch.byteLength;
-  const need = units << 1;
-  while (cap < need) cap <<= 1;
-  const nb = new ArrayBuffer(<i32>cap);
-  memory.copy(changetype<usize>(nb), changetype<usize>(scratch), <usize>scratch.byteLength);
-  scratch = nb;
-  return nb;
 }
 
 function parseImpl(ptr: usize, len: usize, opts: JsonOptions): JsonResult {
   const res = new JsonResult();
-  if (len > <usize>opts.maxBytes) {
-    res.message = "input larger than " + opts.maxBytes.toString() + " bytes";
-    res.offset = opts.maxBytes;
-    res.error = "invalid JSON at byte " + res.offset.toString() + ": " + res.message!;
-    return res;
-  }
-  const p = new Parser(ptr, len, opts);
-  // optional UTF-8 byte order mark
-  if (len >= 3 && load<u8>(ptr) == 0xef && load<u8>(ptr + 1) == 0xbb && load<u8>(ptr + 2) == 0xbf) p.pos += 3;
-  const v = p.value();
-  if (v != null) {
-    p.skipWs();
-    if (p.pos < p.end) p.fail("unexpected trailing data after the JSON value", p.pos);
-  }
-  const msg = p.message;
+  const t = tokenize(ptr, len, opts, null, false);
+  const msg = t.message;
   if (msg != null) {
     res.message = msg;
-    res.offset = <i32>(p.errAt - ptr);
-    res.error = "invalid JSON at byte " + res.offset.toString() + ": " + msg;
+    res.offset = t.offset;
+    res.error = "invalid JSON at byte " + decimal(t.offset) + ": " + msg;
     return res;
   }
-  res.value = v;
+  res.value = build(t, t.root, new I64Out());
   return res;
 }
 
@@ -781,11 +343,7 @@ export class Json {
     return parseImpl(ptr, len, opts);
   }
   /** `s` as a JSON string literal, quotes included. */
-  static quote(s: string): string {
-    const w = new JsonWriter();
-    w.string(s);
-    return w.toString();
-  }
+  static quote(s: string): string { return jsonQuote(s); }
   static stringify(v: JsonValue): string {
     const w = new JsonWriter();
     w.value(v);
@@ -836,48 +394,7 @@ export class JsonWriter {
   }
 
   private quoted(s: string): void {
-    const n = s.length;
-    this.ensure(<usize>n + 2);
-    this.ch(C_QUOTE);
-    const hex = "0123456789abcdef";
-    for (let i = 0; i < n; i++) {
-      const c = <u32>s.charCodeAt(i);
-      if (c == C_QUOTE || c == C_BACKSLASH) {
-        this.ch(C_BACKSLASH);
-        this.ch(c);
-      } else if (c < 0x20) {
-        if (c == 0x0a) { this.ch(C_BACKSLASH); this.ch(0x6e); }
-        else if (c == 0x0d) { this.ch(C_BACKSLASH); this.ch(0x72); }
-        else if (c == 0x09) { this.ch(C_BACKSLASH); this.ch(0x74); }
-        else if (c == 0x08) { this.ch(C_BACKSLASH); this.ch(0x62); }
-        else if (c == 0x0c) { this.ch(C_BACKSLASH); this.ch(0x66); }
-        else this.unicodeEscape(c, hex);
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        // keep valid pairs; escape lone surrogates so the output stays valid UTF-8 once encoded
-        if (c < 0xdc00 && i + 1 < n) {
-          const d = <u32>s.charCodeAt(i + 1);
-          if (d >= 0xdc00 && d <= 0xdfff) {
-            this.ch(c);
-            this.ch(d);
-            i++;
-            continue;
-          }
-        }
-        this.unicodeEscape(c, hex);
-      } else {
-        this.ch(c);
-      }
-    }
-    this.ch(C_QUOTE);
-  }
-
-  private unicodeEscape(c: u32, hex: string): void {
-    this.ch(C_BACKSLASH);
-    this.ch(0x75);
-    this.ch(<u32>hex.charCodeAt(<i32>((c >> 12) & 15)));
-    this.ch(<u32>hex.charCodeAt(<i32>((c >> 8) & 15)));
-    this.ch(<u32>hex.charCodeAt(<i32>((c >> 4) & 15)));
-    this.ch(<u32>hex.charCodeAt(<i32>(c & 15)));
+    this.len = (writeQuoted(s, this.ensure(quotedLength(s))) - changetype<usize>(this.buf)) >> 1;
   }
 
   beginObject(): JsonWriter { this.sep(); this.ch(0x7b); this.needComma = false; return this; }
@@ -934,443 +451,4 @@ export class JsonWriter {
   toBytes(): ArrayBuffer { return String.UTF8.encode(this.toString()); }
   /** Clears the output for reuse (keeps the buffer). */
   reset(): JsonWriter { this.len = 0; this.needComma = false; return this; }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// ConfigReader
-// ---------------------------------------------------------------------------------------------------
-
-/** State shared by a reader tree: the first error, and every reader created (for finish()). */
-class ConfigState {
-  error: string | null = null;
-}
-
-function isPlainKey(k: string): bool {
-  const n = k.length;
-  if (n == 0) return false;
-  for (let i = 0; i < n; i++) {
-    const c = <u32>k.charCodeAt(i);
-    const ok = (c - 0x30 < 10) || ((c | 0x20) - 0x61 < 26) || c == 0x5f || c == 0x2d;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-function describe(v: JsonValue): string {
-  if (v.kind == JsonKind.Int) return v.asI64().toString();
-  if (v.kind == JsonKind.Float) return v.asF64().toString();
-  return v.typeName;
-}
-
-/** The i64 value of an Int, or of an integral Float inside ±2^53; `ok` tells whether it was one. */
-class IntProbe {
-  ok: bool = false;
-  v: i64 = 0;
-}
-
-function probeInt(v: JsonValue, out: IntProbe): void {
-  out.ok = false;
-  if (v.kind == JsonKind.Int) {
-    out.ok = true;
-    out.v = v.asI64();
-  } else if (v.kind == JsonKind.Float) {
-    const f = v.asF64();
-    if (f == Math.floor(f) && Math.abs(f) <= 9007199254740992.0) {
-      out.ok = true;
-      out.v = <i64>f;
-    }
-  }
-}
-
-export class ConfigReader {
-  /** The value this reader wraps (an object for field access), or null when absent. */
-  value: JsonValue | null;
-  /** Field path of this reader: "" at the root, "trace", "rules[2].match", … */
-  path: string;
-  /** For readers returned by map(): the member's key. */
-  key: string = "";
-  private state: ConfigState;
-  private used: StaticArray<bool> | null = null;
-  private children: Array<ConfigReader> | null = null;
-  private open: bool = false; // map(): members are arbitrary, never "unknown"
-  private probe: IntProbe = new IntProbe();
-
-  constructor(value: JsonValue | null, path: string, state: ConfigState) {
-    this.value = value;
-    this.path = path;
-    this.state = state;
-    if (value != null && value.kind == JsonKind.Object) this.used = new StaticArray<bool>(value.length);
-  }
-
-  /** Parses configuration bytes; null or empty (whitespace-only) input reads as `{}`. */
-  static parse(bytes: ArrayBuffer | null, opts: JsonOptions = DEFAULT_OPTIONS): ConfigReader {
-    if (bytes == null) return ConfigReader.fromValue(JsonValue.object());
-    return ConfigReader.fromResult(parseOrEmpty(changetype<usize>(bytes), <usize>bytes.byteLength, opts));
-  }
-  static parseString(text: string, opts: JsonOptions = DEFAULT_OPTIONS): ConfigReader {
-    const bytes = String.UTF8.encode(text);
-    return ConfigReader.fromResult(parseOrEmpty(changetype<usize>(bytes), <usize>bytes.byteLength, opts));
-  }
-  static fromResult(res: JsonResult): ConfigReader {
-    const state = new ConfigState();
-    const v = res.value;
-    if (v == null) {
-      state.error = "config: " + res.error!;
-      return new ConfigReader(null, "", state);
-    }
-    if (v.kind != JsonKind.Object) state.error = "config: expected a JSON object, got " + v.typeName;
-    return new ConfigReader(v.kind == JsonKind.Object ? v : null, "", state);
-  }
-  /** Wraps an already parsed object. */
-  static fromValue(v: JsonValue): ConfigReader {
-    return ConfigReader.fromResult(resultOf(v));
-  }
-
-  /** The first error of the whole reader tree, or null. */
-  get error(): string | null { return this.state.error; }
-  get ok(): bool { return this.state.error == null; }
-  /** False for a reader of an absent optional object. */
-  get present(): bool { return this.value != null; }
-
-  private fieldPath(name: string): string {
-    const p = this.path;
-    if (!isPlainKey(name)) return p + "[" + Json.quote(name) + "]";
-    return p.length == 0 ? name : p + "." + name;
-  }
-
-  /** Records `message` for field `name` of this reader (first error wins). */
-  fail(name: string, message: string): void {
-    if (this.state.error == null) this.state.error = "config field '" + this.fieldPath(name) + "': " + message;
-  }
-  /** Records `message` for this reader's own path. */
-  failHere(message: string): void {
-    if (this.state.error != null) return;
-    this.state.error = this.path.length == 0 ? "config: " + message : "config field '" + this.path + "': " + message;
-  }
-
-  /** True when the field is present and not null. */
-  has(name: string): bool {
-    const v = this.value;
-    if (v == null) return false;
-    const f = v.get(name);
-    return f != null && f.kind != JsonKind.Null;
-  }
-
-  /** Marks the field used and returns it; null when absent or null. Reports a missing required field. */
-  private field(name: string, required: bool): JsonValue | null {
-    const v = this.value;
-    let f: JsonValue | null = null;
-    if (v != null) {
-      const i = v.indexOf(name);
-      if (i >= 0) {
-        const used = this.used;
-        if (used != null) unchecked((used[i] = true));
-        f = v.at(i);
-      }
-    }
-    if (f == null || f.kind == JsonKind.Null) {
-      if (required) this.fail(name, "required field missing");
-      return null;
-    }
-    return f;
-  }
-
-  private typeError(name: string, expected: string, got: JsonValue): void {
-    this.fail(name, "expected " + expected + ", got " + describe(got));
-  }
-
-  // --- strings ---
-
-  string(name: string, def: string): string { return this.stringImpl(name, def, false); }
-  requireString(name: string): string { return this.stringImpl(name, "", true); }
-  private stringImpl(name: string, def: string, required: bool): string {
-    const f = this.field(name, required);
-    if (f == null) return def;
-    if (f.kind != JsonKind.String) {
-      this.typeError(name, "a string", f);
-      return def;
-    }
-    return f.asString();
-  }
-
-  // --- bool ---
-
-  bool(name: string, def: bool): bool { return this.boolImpl(name, def, false); }
-  requireBool(name: string): bool { return this.boolImpl(name, false, true); }
-  private boolImpl(name: string, def: bool, required: bool): bool {
-    const f = this.field(name, required);
-    if (f == null) return def;
-    if (f.kind != JsonKind.Bool) {
-      this.typeError(name, "a boolean", f);
-      return def;
-    }
-    return f.asBool();
-  }
-
-  // --- integers ---
-
-  private intImpl(name: string, def: i64, min: i64, max: i64, required: bool, what: string): i64 {
-    const f = this.field(name, required);
-    if (f == null) return def;
-    const pr = this.probe;
-    probeInt(f, pr);
-    if (!pr.ok) {
-      this.typeError(name, what, f);
-      return def;
-    }
-    if (pr.v < min || pr.v > max) {
-      if (min == 0 && pr.v < 0) this.typeError(name, what, f);
-      else this.fail(name, "must be between " + min.toString() + " and " + max.toString() + ", got " + pr.v.toString());
-      return def;
-    }
-    return pr.v;
-  }
-
-  u32(name: string, def: u32, min: u32 = 0, max: u32 = u32.MAX_VALUE): u32 {
-    return <u32>this.intImpl(name, <i64>def, <i64>min, <i64>max, false, "an unsigned integer");
-  }
-  requireU32(name: string, min: u32 = 0, max: u32 = u32.MAX_VALUE): u32 {
-    return <u32>this.intImpl(name, 0, <i64>min, <i64>max, true, "an unsigned integer");
-  }
-  i32(name: string, def: i32, min: i32 = i32.MIN_VALUE, max: i32 = i32.MAX_VALUE): i32 {
-    return <i32>this.intImpl(name, <i64>def, <i64>min, <i64>max, false, "an integer");
-  }
-  requireI32(name: string, min: i32 = i32.MIN_VALUE, max: i32 = i32.MAX_VALUE): i32 {
-    return <i32>this.intImpl(name, 0, <i64>min, <i64>max, true, "an integer");
-  }
-  i64(name: string, def: i64, min: i64 = i64.MIN_VALUE, max: i64 = i64.MAX_VALUE): i64 {
-    return this.intImpl(name, def, min, max, false, "an integer");
-  }
-  requireI64(name: string, min: i64 = i64.MIN_VALUE, max: i64 = i64.MAX_VALUE): i64 {
-    return this.intImpl(name, 0, min, max, true, "an integer");
-  }
-
-  // --- f64 ---
-
-  f64(name: string, def: f64, min: f64 = -Infinity, max: f64 = Infinity): f64 {
-    return this.f64Impl(name, def, min, max, false);
-  }
-  requireF64(name: string, min: f64 = -Infinity, max: f64 = Infinity): f64 {
-    return this.f64Impl(name, 0, min, max, true);
-  }
-  private f64Impl(name: string, def: f64, min: f64, max: f64, required: bool): f64 {
-    const f = this.field(name, required);
-    if (f == null) return def;
-    if (!f.isNumber) {
-      this.typeError(name, "a number", f);
-      return def;
-    }
-    const x = f.asF64();
-    if (x < min || x > max) {
-      this.fail(name, "must be between " + min.toString() + " and " + max.toString() + ", got " + x.toString());
-      return def;
-    }
-    return x;
-  }
-
-  // --- enums ---
-
-  /** Index into `choices` of the field's string value; `def` when absent, or on error. */
-  oneOfIndex(name: string, choices: Array<string>, def: i32): i32 { return this.enumImpl(name, choices, def, false); }
-  requireOneOfIndex(name: string, choices: Array<string>): i32 { return this.enumImpl(name, choices, -1, true); }
-  oneOf(name: string, choices: Array<string>, def: string): string {
-    const i = this.enumImpl(name, choices, -1, false);
-    return i < 0 ? def : unchecked(choices[i]);
-  }
-  requireOneOf(name: string, choices: Array<string>): string {
-    const i = this.enumImpl(name, choices, -1, true);
-    return i < 0 ? "" : unchecked(choices[i]);
-  }
-  private enumImpl(name: string, choices: Array<string>, def: i32, required: bool): i32 {
-    const f = this.field(name, required);
-    if (f == null) return def;
-    if (f.kind == JsonKind.String) {
-      const s = f.asString();
-      for (let i = 0; i < choices.length; i++) if (unchecked(choices[i]) == s) return i;
-      this.fail(name, "expected one of " + choices.join(", ") + ", got " + Json.quote(s));
-    } else {
-      this.fail(name, "expected one of " + choices.join(", ") + ", got " + describe(f));
-    }
-    return def;
-  }
-
-  // --- collections ---
-
-  /** An array of strings; absent → []. */
-  stringArray(name: string, required: bool = false): Array<string> {
-    const out = new Array<string>();
-    const f = this.field(name, required);
-    if (f == null) return out;
-    if (f.kind != JsonKind.Array) {
-      this.typeError(name, "an array of strings", f);
-      return out;
-    }
-    const n = f.length;
-    for (let i = 0; i < n; i++) {
-      const e = f.at(i)!;
-      if (e.kind != JsonKind.String) {
-        if (this.state.error == null) {
-          this.state.error = "config field '" + this.fieldPath(name) + "[" + i.toString() + "]': expected a string, got " + describe(e);
-        }
-        return new Array<string>();
-      }
-      out.push(e.asString());
-    }
-    return out;
-  }
-
-  /** An object whose members are all strings; absent → empty map. */
-  stringMap(name: string, required: bool = false): Map<string, string> {
-    const out = new Map<string, string>();
-    const f = this.field(name, required);
-    if (f == null) return out;
-    if (f.kind != JsonKind.Object) {
-      this.typeError(name, "an object", f);
-      return out;
-    }
-    const n = f.length;
-    for (let i = 0; i < n; i++) {
-      const e = f.at(i)!;
-      const k = f.keyAt(i);
-      if (e.kind != JsonKind.String) {
-        const p = this.fieldPath(name);
-        if (this.state.error == null) {
-          const kp = isPlainKey(k) ? p + "." + k : p + "[" + Json.quote(k) + "]";
-          this.state.error = "config field '" + kp + "': expected a string, got " + describe(e);
-        }
-        return new Map<string, string>();
-      }
-      out.set(k, e.asString());
-    }
-    return out;
-  }
-
-  private child(v: JsonValue | null, path: string): ConfigReader {
-    const r = new ConfigReader(v, path, this.state);
-    let ch = this.children;
-    if (ch == null) {
-      ch = new Array<ConfigReader>();
-      this.children = ch;
-    }
-    ch.push(r);
-    return r;
-  }
-
-  /** A nested object; absent → a reader with `present == false` whose getters return defaults. */
-  object(name: string): ConfigReader { return this.objectImpl(name, false); }
-  requireObject(name: string): ConfigReader { return this.objectImpl(name, true); }
-  private objectImpl(name: string, required: bool): ConfigReader {
-    const f = this.field(name, required);
-    const path = this.fieldPath(name);
-    if (f == null) return this.child(null, path);
-    if (f.kind != JsonKind.Object) {
-      this.typeError(name, "an object", f);
-      return this.child(null, path);
-    }
-    return this.child(f, path);
-  }
-
-  /** An array of objects: one reader per element, paths "name[i]"; absent → []. */
-  array(name: string): Array<ConfigReader> { return this.arrayImpl(name, false); }
-  requireArray(name: string): Array<ConfigReader> { return this.arrayImpl(name, true); }
-  private arrayImpl(name: string, required: bool): Array<ConfigReader> {
-    const out = new Array<ConfigReader>();
-    const f = this.field(name, required);
-    if (f == null) return out;
-    if (f.kind != JsonKind.Array) {
-      this.typeError(name, "an array", f);
-      return out;
-    }
-    const path = this.fieldPath(name);
-    const n = f.length;
-    for (let i = 0; i < n; i++) {
-      const e = f.at(i)!;
-      const ep = path + "[" + i.toString() + "]";
-      if (e.kind != JsonKind.Object) {
-        if (this.state.error == null) this.state.error = "config field '" + ep + "': expected an object, got " + describe(e);
-        out.push(this.child(null, ep));
-      } else {
-        out.push(this.child(e, ep));
-      }
-    }
-    return out;
-  }
-
-  /** An object with arbitrary keys whose values are objects: one reader per member (`.key` set). */
-  map(name: string, required: bool = false): Array<ConfigReader> {
-    const out = new Array<ConfigReader>();
-    const f = this.field(name, required);
-    if (f == null) return out;
-    if (f.kind != JsonKind.Object) {
-      this.typeError(name, "an object", f);
-      return out;
-    }
-    const path = this.fieldPath(name);
-    const n = f.length;
-    for (let i = 0; i < n; i++) {
-      const e = f.at(i)!;
-      const k = f.keyAt(i);
-      const ep = isPlainKey(k) ? path + "." + k : path + "[" + Json.quote(k) + "]";
-      let r: ConfigReader;
-      if (e.kind != JsonKind.Object) {
-        if (this.state.error == null) this.state.error = "config field '" + ep + "': expected an object, got " + describe(e);
-        r = this.child(null, ep);
-      } else {
-        r = this.child(e, ep);
-      }
-      r.key = k;
-      out.push(r);
-    }
-    return out;
-  }
-
-  /** Member names of this reader's object (all of them count as known for finish()). */
-  keys(): Array<string> {
-    const v = this.value;
-    this.open = true;
-    return v == null ? new Array<string>(0) : v.keys();
-  }
-
-  /**
-   * Reports the first field that no getter asked for, in this reader and every reader it handed out
-   * (depth first, in the order they were created). Call it after reading everything.
-   */
-  finish(): bool {
-    if (this.state.error != null) return false;
-    const v = this.value;
-    const used = this.used;
-    if (v != null && used != null && !this.open) {
-      const n = used.length;
-      for (let i = 0; i < n; i++) {
-        if (!unchecked(used[i])) {
-          this.fail(v.keyAt(i), "unknown field");
-          return false;
-        }
-      }
-    }
-    const ch = this.children;
-    if (ch != null) {
-      for (let i = 0; i < ch.length; i++) if (!unchecked(ch[i]).finish()) return false;
-    }
-    return this.state.error == null;
-  }
-}
-
-function resultOf(v: JsonValue): JsonResult {
-  const r = new JsonResult();
-  r.value = v;
-  return r;
-}
-
-function parseOrEmpty(ptr: usize, len: usize, opts: JsonOptions): JsonResult {
-  let allWs = true;
-  for (let i: usize = 0; i < len; i++) {
-    const c = <u32>load<u8>(ptr + i);
-    if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) {
-      allWs = false;
-      break;
-    }
-  }
-  if (allWs) return resultOf(JsonValue.object());
-  return parseImpl(ptr, len, opts);
 }
