@@ -108,6 +108,15 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
   };
 
   const filters = new Map<string, WasmFilter>();
+  const servers: Array<http.Server> = [];
+  /** Startup failed half-way: stop what was started, then report. */
+  const abort = async (e: unknown): Promise<never> => {
+    clearInterval(ticker);
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
+    for (const f of filters.values()) f.shutdown();
+    upstreams.close();
+    throw e;
+  };
   const discovered = new Map<string, DiscoveredFilter>();
   const chains = new Map<string, WasmFilter[]>();
   for (const l of config.listeners) {
@@ -118,10 +127,7 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       const initial = f.wasm ?? f.discovery?.defaultConfig ?? null;
       if (initial) {
         const r = wf.apply(initial);
-        if (!r.ok) {
-          for (const x of filters.values()) x.shutdown();
-          throw new Error(`${f.path}: ${r.error}`);
-        }
+        if (!r.ok) await abort(new Error(`${f.path}: ${r.error}`));
       }
       if (f.discovery) {
         let d = discovered.get(f.discovery.resourceName);
@@ -134,7 +140,6 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
     chains.set(l.name, chain);
   }
 
-  const servers: Array<http.Server> = [];
   const listeners = new Map<string, ListenerHandle>();
   let nextConn = 1;
   let nextWorker = 0;
@@ -159,7 +164,7 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
     if (l.tls) {
       server.on('tlsClientError', () => stats.inc(p + 'downstream_cx_ssl_handshake_error'));
     }
-    await listen(server, l.host, opts.ephemeralPorts ? 0 : l.port);
+    await listen(server, l.host, opts.ephemeralPorts ? 0 : l.port).catch(abort);
     servers.push(server);
     const port = (server.address() as AddressInfo).port;
     listeners.set(l.name, { name: l.name, port, url: `${l.tls ? 'https' : 'http'}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${port}` });
@@ -310,7 +315,7 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       if (u.pathname === '/server_info') return send(200, JSON.stringify({ version: 'dev-gateway', state: 'LIVE', command_line_options: { concurrency: workers } }), 'application/json');
       send(404, 'envoy admin: supported here: /stats, /stats/prometheus, /ready, /server_info\n');
     });
-    await listen(admin, config.admin.host, opts.ephemeralPorts ? 0 : config.admin.port);
+    await listen(admin, config.admin.host, opts.ephemeralPorts ? 0 : config.admin.port).catch(abort);
     servers.push(admin);
     adminUrl = `http://${config.admin.host}:${(admin.address() as AddressInfo).port}`;
   }
@@ -349,6 +354,7 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       clearInterval(ticker);
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       for (const f of filters.values()) f.shutdown();
+      upstreams.close();
     },
   };
 }

@@ -1,7 +1,8 @@
 // The clusters as the gateway's data path and the filters' callouts use them: endpoint choice
 // (round robin / random), real HTTP to the endpoint (host/net/http-upstream.ts), Envoy's cluster
 // stats, and the CalloutHandler that answers proxy_http_call with a real request to the named cluster.
-import type { CalloutHandler, HttpCallRequest, HttpCallResponse, GrpcCallRequest } from '../runtime/callouts.ts';
+import type { CalloutHandler, HttpCallRequest, HttpCallResponse } from '../runtime/callouts.ts';
+import { grpcUpstream, type GrpcUpstream } from '../net/grpc-upstream.ts';
 import { httpUpstream, UpstreamError, type Pairs } from '../net/http-upstream.ts';
 import type { ClusterConfig } from './config/types.ts';
 import type { GatewayStats } from './stats.ts';
@@ -25,7 +26,18 @@ const FAILURE: Record<'UF' | 'UT' | 'UC', { status: number; body: string; detail
 
 export class Upstreams {
   private rr = new Map<string, number>();
-  constructor(readonly clusters: Map<string, ClusterConfig>, private readonly stats: GatewayStats) {}
+  /** gRPC callouts (host/net/grpc-upstream.ts) to the HTTP/2 clusters (Envoy needs HTTP/2 for gRPC). */
+  private readonly grpc: GrpcUpstream;
+  constructor(readonly clusters: Map<string, ClusterConfig>, private readonly stats: GatewayStats) {
+    const h2: Record<string, string> = {};
+    for (const c of clusters.values()) {
+      const ep = c.endpoints[0];
+      if (c.http2) h2[c.name] = `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}`;
+    }
+    this.grpc = grpcUpstream({ clusters: h2 });
+  }
+
+  close(): void { this.grpc.close(); }
 
   private pick(c: ClusterConfig): { host: string; port: number } {
     if (c.lbPolicy === 'RANDOM') return c.endpoints[Math.floor(Math.random() * c.endpoints.length)];
@@ -66,10 +78,11 @@ export class Upstreams {
         const r = await this.send(c, req.headers, req.body, req.timeoutMs);
         return { headers: [[':status', String(r.status)], ...r.headers], body: r.body };
       },
-      // gRPC callouts: host/net/grpc-upstream.ts is not in the tree yet — answer UNAVAILABLE (14) with
-      // a message that says so, instead of leaving the guest waiting.
-      grpcCall: (req: GrpcCallRequest) => ({ status: 14, message: `dev gateway: gRPC callouts to cluster ${req.cluster} are not supported yet` }),
-      grpcStream: (_req, emit) => { setImmediate(() => emit({ type: 'close', status: 14, message: 'dev gateway: gRPC streams are not supported yet' })); },
+      // gRPC: to the cluster's first endpoint; a cluster without HTTP/2 has no gRPC address → UNAVAILABLE.
+      grpcCall: (req) => { this.stats.inc(`cluster.${req.cluster}.upstream_rq_total`); return this.grpc.grpcCall!(req); },
+      grpcStream: (req, emit) => { this.stats.inc(`cluster.${req.cluster}.upstream_rq_total`); this.grpc.grpcStream!(req, emit); },
+      grpcSend: (req, message, endStream) => this.grpc.grpcSend!(req, message, endStream),
+      cancelled: (req) => this.grpc.cancelled!(req),
     };
   }
 }
