@@ -1,8 +1,8 @@
 // Token buckets in shared data, one bucket per descriptor key, shared by every worker VM of the proxy.
 //
 // Envoy's shared data (ABI 0.2.1) has no delete, so the number of keys is bounded by a fixed table of
-// `max_keys` slots ("rate-limit.slot.<n>"), created at configure. A descriptor key hashes (FNV-1a) to a
-// slot and probes up to PROBES slots. A slot holds one bucket and the key it belongs to:
+// `max_keys` slots ("rate-limit.slot.<n>"), created at configure. A descriptor key hashes (FNV-1a +
+// Murmur3 finaliser) to a home slot and probes up to PROBES consecutive slots. A slot holds one bucket and the key it belongs to:
 //   u64 level (scaled: tokens × unit ms)  u64 last refill (ms)  u64 capacity (scaled)  u32 requests_per_unit
 //   u32 key length  key bytes
 // Refill is exact integer arithmetic: every elapsed millisecond adds requests_per_unit scaled units and a
@@ -15,7 +15,7 @@
 import { SharedData, WasmResult } from "../../../sdk";
 import * as hc from "../../../sdk/hostcalls";
 
-export const PROBES: u32 = 8;
+export const PROBES: u32 = 16;
 const HEADER: i32 = 32;
 const EMPTY = new ArrayBuffer(HEADER);
 
@@ -48,10 +48,16 @@ export function createSlots(maxKeys: u32): bool {
   return true;
 }
 
-/** FNV-1a, 32-bit, over the key's bytes. */
-export function fnv1a(p: usize, n: i32): u32 {
+/** FNV-1a, 32-bit, over the key's bytes, then MurmurHash3's finaliser (keys differing in a few
+ *  digits must spread over the whole table, not cluster). */
+export function slotHash(p: usize, n: i32): u32 {
   let h: u32 = 0x811c9dc5;
   for (let i = 0; i < n; i++) h = (h ^ <u32>load<u8>(p + <usize>i)) * 0x01000193;
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  h ^= h >> 16;
   return h;
 }
 
@@ -86,7 +92,7 @@ function reclaimable(rec: usize, recLen: i32, now: u64): bool {
 export function consume(key: ArrayBuffer, rpu: u64, unitMs: u64, cap: u64, maxKeys: u32, maxRetries: u32, now: u64, o: Outcome): void {
   const kp = changetype<usize>(key);
   const kn = key.byteLength;
-  const home = fnv1a(kp, kn) % maxKeys;
+  const home = slotHash(kp, kn) % maxKeys;
   const probes = maxKeys < PROBES ? maxKeys : PROBES;
   o.failure = OK;
   o.casRetries = 0;

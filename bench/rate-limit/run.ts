@@ -1,0 +1,89 @@
+// bench/rate-limit: what filters/rate-limit costs per request in local mode next to the SDK no-op filter
+// (bench/sdk/noop), side by side in one run, plus its module size.
+// Driver: the host emulator (Envoy's semantics for every hostcall, shared data with CAS, virtual clock).
+// The lean driver (bench/lib/lean-driver.ts) answers shared-data and clock calls with NotFound, so the
+// filter cannot configure under it (its shared-data slots are created at configure); see the README.
+// Shapes (one worker VM, Envoy's default log level info):
+//   - one key: every request has the same verified client id (one bucket, found at its home slot);
+//   - 10,000 keys: client ids cycle through 10,000 values (max_keys 20,000: every key keeps its bucket);
+//   - one key, x-ratelimit headers OFF: the same without the three response-header writes;
+//   - one key, limited: the bucket is empty, every request is answered 429 (no shared-data write).
+// A lifecycle is: context create, request headers (eos), response headers (eos), on_log, on_done, on_delete.
+// Usage: node --import tsx bench/rate-limit/run.ts [--quick]
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { sideBySide, fmtUs, type Figures } from "../lib/measure.ts";
+import type { Row } from "../sdk/run.ts";
+import { Emulator, type EmulatedPlugin } from "../../host/index.ts";
+import { moduleBytes, ROOT } from "../../test/lib/modules.ts";
+
+const NOOP = { name: "sdk noop", dir: "bench/sdk/noop", rootId: "noop" };
+const RL = { dir: "filters/rate-limit", rootId: "rate-limit" };
+const RES: [string, string][] = [[":status", "200"]];
+const KEYS = 10_000;
+
+const config = (rpu: number, unit: string, maxKeys: number) => JSON.stringify({
+  actions: [{ source: "client_id" }],
+  descriptors: [{ name: "per-client", entries: [{ key: "client_id" }], rate_limit: { requests_per_unit: rpu, unit } }],
+  max_keys: maxKeys,
+});
+
+const headersFor = (client: string): [string, string][] =>
+  [[":method", "GET"], [":path", "/r1/EE/GOV/70000002/reg/getPerson/v1"], [":authority", "bench"], ["x-road-client-verified", client]];
+
+function lifecycle(p: EmulatedPlugin, h: [string, string][], expect: "allowed" | "limited"): () => void {
+  return () => {
+    const s = p.http();
+    const a = s.sendRequestHeaders(h, { endOfStream: true });
+    if ((a === "Continue") !== (expect === "allowed")) throw new Error(`expected ${expect}, got ${a}: the benchmark is not measuring what it says`);
+    if (a === "Continue") s.sendResponseHeaders(RES, { endOfStream: true });
+    s.complete();
+  };
+}
+
+export async function runRateLimitBench(quick: boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const noopBytes = moduleBytes(NOOP.dir), rlBytes = moduleBytes(RL.dir);
+  const size = (d: string) => statSync(join(ROOT, d, "build", d.split("/").pop() + ".wasm")).size;
+  rows.push({ what: "module size: rate-limit", figures: `${size(RL.dir)} B` });
+  rows.push({ what: "module size: sdk noop", figures: `${size(NOOP.dir)} B` });
+
+  const load = (bytes: Uint8Array, rootId: string, cfg: string) =>
+    Emulator.loadSync({ wasm: bytes, rootId, vmId: "bench-" + rootId + cfg.length, pluginConfig: cfg, logLevel: "info", canary: false, recordLimit: 0 });
+  const noop = load(noopBytes, NOOP.rootId, "");
+  const one = load(rlBytes, RL.rootId, config(1_000_000_000, "second", 10_000));
+  const many = load(rlBytes, RL.rootId, config(1_000_000_000, "second", 2 * KEYS));
+  const limited = load(rlBytes, RL.rootId, config(1, "day", 10_000));
+  const noHeaders = load(rlBytes, RL.rootId, config(1_000_000_000, "second", 10_000).replace("{", '{"enable_x_ratelimit_headers":"OFF",'));
+  lifecycle(limited, headersFor("EE/GOV/70000001/app"), "allowed")();
+
+  const h1 = headersFor("EE/GOV/70000001/app");
+  const hk = Array.from({ length: KEYS }, (_, i) => headersFor(`EE/GOV/7${String(i).padStart(7, "0")}/app`));
+  let i = 0;
+  const manyRuns = hk.map((h) => lifecycle(many, h, "allowed"));
+  for (const r of manyRuns) r(); // every key has its bucket before timing
+  const figs = sideBySide([
+    { name: NOOP.name, run: lifecycle(noop, h1, "allowed") },
+    { name: "rate-limit, one key", run: lifecycle(one, h1, "allowed") },
+    { name: "rate-limit, one key, x-ratelimit headers OFF", run: lifecycle(noHeaders, h1, "allowed") },
+    { name: `rate-limit, ${KEYS} keys`, run: () => manyRuns[i++ % KEYS]() },
+    { name: "rate-limit, one key, limited (429)", run: lifecycle(limited, h1, "limited") },
+  ], quick ? { batches: 20, batchSize: 200 } : { batches: 100, batchSize: 1000 });
+  const base = figs[0];
+  for (const f of figs) {
+    rows.push({ what: `per request, host emulator: ${f.name}`, figures: `median ${fmtUs(f.medianNs)}, p99 ${fmtUs(f.p99Ns)}`, note: `${f.batches} batches × ${f.batchSize}` });
+  }
+  for (const f of figs.slice(1)) {
+    rows.push({ what: `ratio ${f.name} / sdk noop (host emulator, medians)`, figures: `${(f.medianNs / base.medianNs).toFixed(2)}×`, note: f.name.endsWith("one key") ? "goal ≤ 2×" : undefined });
+  }
+  const slotsUsed = many.runtime.process.sharedDataKeys(many.runtime.info.vmId).length;
+  rows.push({ what: `shared-data slots of the ${KEYS}-key plugin`, figures: `${slotsUsed}`, note: "max_keys, created at configure" });
+  if (many.metric("rate_limit.local_failures.reason=key_overflow")) throw new Error("keys overflowed: the 10,000-key figure would measure the failure path");
+  return rows;
+}
+
+function printRows(rows: Row[]) {
+  for (const r of rows) console.log(`${r.what.padEnd(66)} ${r.figures}${r.note ? `   (${r.note})` : ""}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) printRows(await runRateLimitBench(process.argv.includes("--quick")));
