@@ -200,3 +200,13 @@ test('unmatched requests are not sent to the service', async () => {
   assert.equal(seen.length, 0);
   assert.equal(p.metric('rate_limit.unmatched'), 1);
 });
+
+test('long values (max_value_length 65536): a 60 KiB value reaches the service intact (multi-byte varint lengths)', async () => {
+  const p = load(CONFIG({ max_value_length: 65536 }));
+  reply = { response: { overall_code: 'OK' } };
+  seen.length = 0;
+  const v = 'v'.repeat(60 * 1024) + 'ü';
+  await run(p, REQ(v));
+  assert.equal(seen[0].req.descriptors[0].entries[0].value, v);
+  assert.equal(p.metric('rate_limit.invalid_values') ?? 0, 0);
+});
