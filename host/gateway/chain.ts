@@ -54,7 +54,7 @@ function localReplyOf(s: HttpStream): Response {
   };
 }
 
-export async function runChain(d: ChainDriver, start: { headers: Pairs; body: Uint8Array; worker: number; properties: Record<string, unknown> }): Promise<ChainResult> {
+export async function runChain(d: ChainDriver, start: { headers: Pairs; body: Uint8Array; worker: number; properties: Record<string, unknown>; connectionId: number }): Promise<ChainResult> {
   const slots: Array<{ stream: HttpStream; release: () => void } | null> = [];
   let headers = start.headers;
   let body = start.body;
@@ -72,7 +72,7 @@ export async function runChain(d: ChainDriver, start: { headers: Pairs; body: Ui
 
   // ---- decoder path
   for (let i = 0; i < d.filters.length && !response && !reset; i++) {
-    const slot = d.filters[i].newStream(start.worker, start.properties);
+    const slot = d.filters[i].newStream(start.worker, start.properties, start.connectionId);
     slots.push(slot);
     if (!slot) {
       // ECDS resource not received and no default: Envoy's MissingConfigFilter answers 500.
@@ -128,7 +128,7 @@ export async function runChain(d: ChainDriver, start: { headers: Pairs; body: Ui
     finish() {
       // Filters the request never reached still had a context: create → on_log → on_done → on_delete.
       for (let i = slots.length; i < d.filters.length; i++) {
-        const slot = d.filters[i].newStream(start.worker, start.properties);
+        const slot = d.filters[i].newStream(start.worker, start.properties, start.connectionId);
         if (slot) { slot.stream.finishWithoutHeaders(); slot.release(); }
       }
       for (const slot of slots) {

@@ -11,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { validateEnvoyConfig } from '../envoy-config/validate.ts';
 import type { Json } from '../envoy-config/yaml.ts';
 import type { LogLevelName } from '../abi/enums.ts';
+import { uint } from '../abi/properties.ts';
 import { ProcessState } from '../runtime/process.ts';
 import { VirtualClock } from '../runtime/clock.ts';
 import type { LogEntry } from '../runtime/types.ts';
@@ -177,6 +178,7 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       const props: Record<string, unknown> = {
         'source.address': `${s.remoteAddress}:${s.remotePort}`, 'source.port': s.remotePort ?? 0,
         'destination.address': `${s.localAddress}:${s.localPort}`, 'destination.port': s.localPort ?? 0,
+        'connection.mtls': false,
         'xds.listener_name': l.name,
       };
       if (config.node) props['xds.node'] = { id: config.node.id, cluster: config.node.cluster, metadata: config.node.metadata };
@@ -213,7 +215,7 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
     // The route as first resolved (filters may read xds.route_name); resolved again after the filters.
     const random = randomInt(0, 2 ** 32);
     const first = selectRoute(hcm.routeConfig, headers);
-    const properties: Record<string, unknown> = { ...conn.props, 'connection.id': conn.id, connection_id: conn.id };
+    const properties: Record<string, unknown> = { ...conn.props, 'connection.id': uint(conn.id) };
     if (first) {
       properties['xds.route_name'] = first.route.name;
       properties['xds.virtual_host_name'] = first.vhost.name;
@@ -257,7 +259,7 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
 
     const result = await runChain(
       { filters: chain, waitProgress: () => progress.wait(), route, idleTimeoutMs: opts.streamIdleTimeoutMs ?? 300_000 },
-      { headers, body: reqBody, worker: conn.worker, properties },
+      { headers, body: reqBody, worker: conn.worker, properties, connectionId: conn.id },
     );
     let code = 0;
     let respHeaders: Pairs = [];

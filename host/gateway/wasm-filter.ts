@@ -90,11 +90,11 @@ export class WasmFilter {
   }
 
   /** A stream on `worker` (null when there is no configuration). */
-  newStream(worker: number, properties: Record<string, unknown>): { stream: HttpStream; release: () => void } | null {
+  newStream(worker: number, properties: Record<string, unknown>, connectionId?: number): { stream: HttpStream; release: () => void } | null {
     const p = this.plugin;
     if (!p) return null;
     const props = new Map(Object.entries(properties).map(([k, v]) => [k, toPropertyValue(v)]));
-    const stream = p.newStream(worker % p.workers.length, { properties: props, protocol: 'HTTP/1.1' });
+    const stream = p.newStream(worker % p.workers.length, { properties: props, protocol: 'HTTP/1.1', connectionId });
     this.inFlight.set(p, (this.inFlight.get(p) ?? 0) + 1);
     let released = false;
     return {
