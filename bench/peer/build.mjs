@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the incumbent's side of the peer benchmark: bench/peer/solo/<filter>.ts written against
+// Builds the incumbent's side of the peer benchmark: bench/peer/solo/assembly/<filter>.ts written against
 // @solo-io/proxy-runtime 0.1.8, compiled with AssemblyScript 0.17 (the newest compiler it builds with;
 // installed beside ours as node_modules/assemblyscript-0.17) to bench/peer/solo/build/<filter>.wasm,
 // then the host's Envoy load check on each output (a module Envoy would refuse fails the build).
@@ -8,7 +8,7 @@
 //
 // scripts/build.mjs cannot build these: it compiles with our compiler (0.28), which the incumbent
 // does not compile with, so the sources are not laid out as <dir>/assembly/index.ts (which it would
-// pick up). Our SDK's and the raw builds (bench/peer/ours/*, bench/peer/raw/*) are ordinary modules
+// pick up); under assembly/ they are AssemblyScript to tsc too (tsconfig excludes **/assembly/**). Our SDK's and the raw builds (bench/peer/ours/*, bench/peer/raw/*) are ordinary modules
 // that scripts/build.mjs builds. Incremental like scripts/build.mjs: an output newer than its source,
 // the asconfig and the incumbent's package is kept.
 import { spawnSync } from 'node:child_process';
@@ -17,11 +17,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SRC = join(ROOT, 'bench', 'peer', 'solo');
-const OUT = join(SRC, 'build');
+const DIR = join(ROOT, 'bench', 'peer', 'solo');
+const SRC = join(DIR, 'assembly');
+const OUT = join(DIR, 'build');
 const ASC = join(ROOT, 'node_modules', 'assemblyscript-0.17', 'bin', 'asc');
 const RUNTIME = join(ROOT, 'node_modules', '@solo-io', 'proxy-runtime');
-const CONFIG = join(SRC, 'asconfig.json');
+const CONFIG = join(DIR, 'asconfig.json');
 
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : Infinity);
 const newestUnder = (dir) => {
@@ -33,7 +34,7 @@ const newestUnder = (dir) => {
   return n;
 };
 
-/** Filter names (bench/peer/solo/<name>.ts). */
+/** Filter names (bench/peer/solo/assembly/<name>.ts). */
 export const SOLO_FILTERS = readdirSync(SRC).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
 
 /** Path of the incumbent's build of `name`. */

@@ -13,13 +13,15 @@
 // Every build is checked to do the work (header written, local reply sent, counter at N) before it is
 // timed, so a build that silently does nothing cannot look cheap.
 // A lifecycle is: context create, request headers (eos), response headers (eos), on_log, on_done, on_delete.
-// Usage: node --import tsx bench/peer/run.ts [--quick]     (prints the table; runPeerBench returns rows)
+// Usage: node --import tsx bench/peer/run.ts [--quick]     (prints the table: runPeerBench's rows, then
+// runMemoryBench's — every filter and example through 1,000,000 requests, bench/peer/memory.ts)
 import { readFileSync, statSync } from "node:fs";
 import { leanModule } from "../lib/lean-driver.ts";
 import { sideBySide, fmtUs, type Figures } from "../lib/measure.ts";
 import type { Row } from "../sdk/run.ts";
-import { Emulator, type EmulatedPlugin } from "../../host/index.ts";
+import { Emulator, type EmulatedPlugin, type HttpStream } from "../../host/index.ts";
 import { moduleBytes, modulePath } from "../../test/lib/modules.ts";
+import { runRequest, type RequestShape } from "../../test/budgets/workloads.ts";
 // @ts-expect-error: a plain .mjs build script without types
 import { buildPeer, soloWasm } from "./build.mjs";
 
@@ -32,14 +34,15 @@ export const SDKS: Array<{ sdk: Sdk; label: string }> = [
 const CONFIG = "bench"; // the incumbent needs a non-empty configuration (see README.md)
 const RES: Array<[string, string]> = [[":status", "200"]];
 const REQ: Array<[string, string]> = [[":method", "GET"], [":path", "/"], [":authority", "bench"], ["x-api-key", "not-the-key"]];
+const SHAPE: RequestShape = { request: REQ, response: RES };
 
 interface FilterSpec {
   name: string;
   /** Throws unless the build did the filter's work on the emulated stream / plugin after `n` requests. */
-  verify(p: EmulatedPlugin, last: ReturnType<EmulatedPlugin["http"]>, n: number): void;
+  verify(p: EmulatedPlugin, last: HttpStream, n: number): void;
 }
 export const FILTERS: FilterSpec[] = [
-  { name: "add-header", verify: (_p, s) => { if (s.responseHeader("x-bench") !== "add-header") throw new Error("no x-bench response header"); } },
+  { name: "add-header", verify: (_p, s) => { if (s.res.headers?.get("x-bench") !== "add-header") throw new Error("no x-bench response header"); } },
   { name: "deny", verify: (_p, s) => { if (s.localReply?.status !== 403 || s.localReply.body !== "denied") throw new Error(`no 403 local reply (${JSON.stringify(s.localReply)})`); } },
   { name: "count", verify: (p, _s, n) => { if (p.metric("bench_requests") !== n) throw new Error(`bench_requests = ${p.metric("bench_requests")}, want ${n}`); } },
 ];
@@ -53,13 +56,7 @@ export function peerBytes(sdk: Sdk, filter: string): Uint8Array {
 }
 
 /** One emulated request through a plugin, as Envoy runs it (a local reply skips the upstream response). */
-function emulatedRequest(p: EmulatedPlugin) {
-  const s = p.http();
-  s.sendRequestHeaders(REQ, { endOfStream: true });
-  if (!s.localReply) s.sendResponseHeaders(RES, { endOfStream: true });
-  s.complete();
-  return s;
-}
+const emulatedRequest = (p: EmulatedPlugin) => runRequest(p, SHAPE);
 
 export async function runPeerBench(quick = false): Promise<Row[]> {
   buildPeer({ quiet: true });
@@ -69,7 +66,9 @@ export async function runPeerBench(quick = false): Promise<Row[]> {
   for (const f of FILTERS) {
     const bytes = SDKS.map(({ sdk }) => peerBytes(sdk, f.name));
     const label = (i: number) => `${f.name}: ${SDKS[i].label}`;
-    for (const [i, { sdk }] of SDKS.entries()) rows.push({ what: `module size, ${label(i)}`, figures: `${statSync(peerWasm(sdk, f.name)).size} B`, note: sdk === "solo" ? "asc 0.17.14 -O3 --noAssert, runtime full" : "asc 0.28 release (asconfig.json)" });
+    const sizes = SDKS.map(({ sdk }) => statSync(peerWasm(sdk, f.name)).size);
+    for (const [i, { sdk }] of SDKS.entries()) rows.push({ what: `module size, ${label(i)}`, figures: `${sizes[i]} B`, note: sdk === "solo" ? "asc 0.17.14 -O3 --noAssert, runtime full" : "asc 0.28 release (asconfig.json)" });
+    summary.push({ what: `${f.name}, module size: incumbent / ours`, figures: `${(sizes[2] / sizes[1]).toFixed(2)}×`, note: "goal > 1× (ours smaller)" });
 
     // Host emulator: the work is verified on each build before timing.
     const plugins = bytes.map((b) => Emulator.loadSync({ wasm: b, rootId: f.name, vmId: "bench", pluginConfig: CONFIG, logLevel: "info", canary: false, recordLimit: 0 }));
@@ -111,7 +110,11 @@ function figureRows(driver: string, figs: Figures[]): Row[] {
   return figs.map((f) => ({ what: `per request, ${driver}: ${f.name}`, figures: `median ${fmtUs(f.medianNs)}, p99 ${fmtUs(f.p99Ns)}`, note: `${f.batches} batches × ${f.batchSize}` }));
 }
 
+export { runMemoryBench } from "./memory.ts";
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await runPeerBench(process.argv.includes("--quick"));
+  const quick = process.argv.includes("--quick");
+  const rows = await runPeerBench(quick);
+  rows.push(...await (await import("./memory.ts")).runMemoryBench(quick));
   for (const r of rows) console.log(`${r.what.padEnd(64)} ${r.figures}${r.note ? `   (${r.note})` : ""}`);
 }

@@ -1,5 +1,5 @@
 // Peer benchmark filter (a) on our SDK: add `x-bench: add-header` to every response.
-// The same filter as bench/peer/solo/add-header.ts (incumbent) and bench/peer/raw/add-header (floor).
+// The same filter as bench/peer/solo/assembly/add-header.ts (incumbent) and bench/peer/raw/add-header (floor).
 import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext } from "../../../../../sdk";
 export * from "../../../../../sdk/abi/exports";
 

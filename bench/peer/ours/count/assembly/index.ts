@@ -1,5 +1,5 @@
 // Peer benchmark filter (c) on our SDK: count requests in the counter `bench_requests`.
-// The same filter as bench/peer/solo/count.ts (incumbent) and bench/peer/raw/count (floor).
+// The same filter as bench/peer/solo/assembly/count.ts (incumbent) and bench/peer/raw/count (floor).
 import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext, Counter } from "../../../../../sdk";
 export * from "../../../../../sdk/abi/exports";
 

@@ -1,6 +1,6 @@
 // Peer benchmark filter (b) on our SDK: read request header `x-api-key`; unless it is "let-me-in",
 // deny with a local reply 403 "denied" (details "bench_denied", no gRPC status) and stop.
-// The same filter as bench/peer/solo/deny.ts (incumbent) and bench/peer/raw/deny (floor).
+// The same filter as bench/peer/solo/assembly/deny.ts (incumbent) and bench/peer/raw/deny (floor).
 import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext } from "../../../../../sdk";
 export * from "../../../../../sdk/abi/exports";
 

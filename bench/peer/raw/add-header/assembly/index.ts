@@ -1,6 +1,6 @@
 // The floor for filter (a): a hand-written proxy-wasm ABI 0.2.1 guest with no SDK that adds
 // `x-bench: add-header` to every response — exactly what bench/peer/ours/add-header and
-// bench/peer/solo/add-header.ts do.
+// bench/peer/solo/assembly/add-header.ts do.
 
 @external("env", "proxy_add_header_map_value")
 declare function proxy_add_header_map_value(map: u32, kp: usize, kl: usize, vp: usize, vl: usize): u32;

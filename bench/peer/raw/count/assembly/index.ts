@@ -1,6 +1,6 @@
 // The floor for filter (c): a hand-written proxy-wasm ABI 0.2.1 guest with no SDK. Defines the
 // counter `bench_requests` at configure time and increments it on every request's headers —
-// exactly what bench/peer/ours/count and bench/peer/solo/count.ts do.
+// exactly what bench/peer/ours/count and bench/peer/solo/assembly/count.ts do.
 
 @external("env", "proxy_define_metric")
 declare function proxy_define_metric(type: u32, np: usize, nl: usize, out: usize): u32;

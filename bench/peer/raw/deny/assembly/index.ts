@@ -1,7 +1,7 @@
 // The floor for filter (b): a hand-written proxy-wasm ABI 0.2.1 guest with no SDK. Reads request
 // header `x-api-key` (the host copies the value into memory from proxy_on_memory_allocate; freed
 // here); unless it is "let-me-in", sends a local reply 403 "denied" (details "bench_denied", no gRPC
-// status) and stops — exactly what bench/peer/ours/deny and bench/peer/solo/deny.ts do.
+// status) and stops — exactly what bench/peer/ours/deny and bench/peer/solo/assembly/deny.ts do.
 
 @external("env", "proxy_get_header_map_value")
 declare function proxy_get_header_map_value(map: u32, kp: usize, kl: usize, outP: usize, outL: usize): u32;
