@@ -134,3 +134,35 @@ test('default_config is in force from the start; a code change in an update star
   assert.equal(h.status, 200);
   assert.equal(h.headers.get('x-hello'), 'world', 'the new module runs');
 });
+
+test('an update while a request is in flight: that request finishes on the old config, whose roots end once it is done', async () => {
+  const http = await import('node:http');
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => { release = r; });
+  const auth = http.createServer((_req, res) => { held.then(() => res.writeHead(200, { 'x-user': 'alice', 'content-length': '0' }).end()); });
+  await new Promise<void>((r) => auth.listen(0, '127.0.0.1', r));
+  const port = (auth.address() as import('node:net').AddressInfo).port;
+  try {
+    moduleBytes('examples/http-callout-auth');
+    const res = (cfg: object) => wasmResource(JSON.stringify(cfg), modulePath('examples/http-callout-auth'), 'http-callout-auth');
+    const base = yaml().replace('clusters:', `clusters:${cluster('auth', port)}`);
+    const { gw, url } = await gateway(base, { concurrency: 1 });
+    gws.push(gw);
+    assert.equal(gw.applyFilterConfig('govstack.authz', res({ cluster: 'auth', copy_headers: ['x-user'], timeout_ms: 5000 }), 'v1').ok, true);
+    const inFlight = getJson(url + PATH, { headers: { authorization: 'Bearer x' } });
+    const plugin = gw.filters.get('main/govstack.authz')!.plugin!;
+    while (plugin.callouts.list().length === 0) await new Promise((r) => setTimeout(r, 5)); // paused on its callout
+    assert.equal(gw.applyFilterConfig('govstack.authz', res({ cluster: 'auth', copy_headers: [], timeout_ms: 5000 }), 'v2').ok, true);
+    assert.equal(plugin.workers[0].oldRoots.length, 1, 'the v1 root lives on while its stream does');
+    release();
+    const r = await inFlight;
+    assert.equal(r.status, 200);
+    assert.equal((r.json?.headers as Record<string, string>)['x-user'], 'alice', 'finished under v1 (copies x-user)');
+    assert.equal(plugin.workers[0].oldRoots.length, 0, 'v1 root done after the stream ended');
+    const next = await getJson(url + PATH, { headers: { authorization: 'Bearer x' } });
+    assert.equal((next.json?.headers as Record<string, string>)['x-user'], undefined, 'v2 copies nothing');
+  } finally {
+    release();
+    await new Promise<void>((r) => { auth.close(() => r()); auth.closeAllConnections(); });
+  }
+});

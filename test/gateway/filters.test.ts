@@ -122,3 +122,15 @@ test('HTTP callout to a cluster whose endpoint is down: the filter sees Envoy\'s
   assert.equal(r.status, 503);
   assert.equal(r.json?.error, 'auth_unavailable');
 });
+
+test('a filter that keeps the request paused: Envoy\'s stream idle timeout answers 408 and the stream ends', async () => {
+  const g = await gateway(bootstrap({ routes: ROUTES, filters: wasmFilter({ name: 'probe', file: modulePath('test/fixtures/probe'), rootId: 'probe' }), clusters: cluster('backend', ups[0].port) }), { streamIdleTimeoutMs: 300 });
+  gws.push(g.gw);
+  const t0 = Date.now();
+  const r = await getJson(g.url + '/x', { headers: { 'x-probe': 'reqh.ret:1' } }); // StopIteration, never continued
+  assert.equal(r.status, 408);
+  assert.ok(Date.now() - t0 >= 250);
+  assert.match(g.access.at(-1)!, /" 408 SI /);
+  const plugin = g.gw.filters.get('main/probe')!.plugin!;
+  assert.equal(plugin.workers[0].vm.contexts.size, 1, 'only the root context is left');
+});
