@@ -169,3 +169,11 @@ export async function runner(w: Workload): Promise<Runner> {
     localReplied: () => replied,
   };
 }
+
+/** Pages after `warmup` requests and after `total` (the memory-stability figures of a runner). */
+export function pagesOverRun(r: Pick<Runner, 'request' | 'pages'>, warmup: number, total: number): { warm: number; end: number } {
+  for (let i = 0; i < warmup; i++) r.request();
+  const warm = r.pages();
+  for (let i = warmup; i < total; i++) r.request();
+  return { warm, end: r.pages() };
+}
