@@ -337,8 +337,8 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
     if (type !== undefined && (typeof type !== 'string' || !type.endsWith('/' + WASM_TYPE))) return nack(`@type ${JSON.stringify(type)} is not ${WASM_TYPE}`);
     const v = validateEnvoyConfig(msg, { root: WASM_TYPE });
     if (!v.ok) return nack(v.errors.join('; '));
-    const r = new Reader();
-    const cfg: WasmFilterConfig | null = readWasmFilter(r, v.json, resourceName, opts.baseDir ?? process.cwd());
+    const r = new Reader({ baseDir: opts.baseDir, files: opts.files });
+    const cfg: WasmFilterConfig | null = readWasmFilter(r, v.json, resourceName);
     if (r.errors.length || !cfg) return nack(r.errors.join('; '));
     for (const f of d.filters) {
       const res = f.apply(cfg);

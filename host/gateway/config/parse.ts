@@ -2,7 +2,6 @@
 // (host/envoy-config), so a config Envoy would reject fails here the same way; then the subset the
 // gateway runs is read, and every field outside it is an error naming its path.
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { validateEnvoyConfig } from '../../envoy-config/validate.ts';
 import type { Json } from '../../envoy-config/yaml.ts';
@@ -29,6 +28,11 @@ export const isLoopback = (a: string) => a === 'localhost' || a === '::1' || (is
 export interface ParseOptions {
   /** Relative `filename`s resolve against this (Envoy: its working directory). Default process.cwd(). */
   baseDir?: string;
+  /**
+   * Files to read instead of the ones a config names (absolute path as written → path to read): runs a
+   * production envoy.yaml whose `/etc/envoy/x.wasm` is `filters/x/build/x.wasm` here.
+   */
+  files?: Record<string, string>;
 }
 
 function socketAddress(r: Reader, v: Json | undefined, p: string): { host: string; port: number } {
@@ -39,13 +43,13 @@ function socketAddress(r: Reader, v: Json | undefined, p: string): { host: strin
   return { host, port: r.int(s.port_value, `${p}.socket_address.port_value`) };
 }
 
-function dataSource(r: Reader, v: Json | undefined, p: string, baseDir: string): Buffer | null {
+function dataSource(r: Reader, v: Json | undefined, p: string): Buffer | null {
   if (v === undefined) return null;
   const d = r.fields(v, p, ['filename', 'inline_string', 'inline_bytes']);
   if (typeof d.inline_string === 'string') return Buffer.from(d.inline_string);
   if (typeof d.inline_bytes === 'string') return Buffer.from(d.inline_bytes, 'base64');
   const file = r.str(d.filename, `${p}.filename`);
-  const full = isAbsolute(file) ? file : resolve(baseDir, file);
+  const full = r.resolveFile(file);
   try {
     return readFileSync(full);
   } catch (e) {
@@ -54,7 +58,7 @@ function dataSource(r: Reader, v: Json | undefined, p: string, baseDir: string):
   }
 }
 
-function tlsContext(r: Reader, v: Json | undefined, p: string, baseDir: string): TlsConfig | null {
+function tlsContext(r: Reader, v: Json | undefined, p: string): TlsConfig | null {
   const t = r.fields(v, p, ['name', 'typed_config']);
   const a = r.any(t.typed_config, `${p}.typed_config`, [TLS_TYPE]);
   if (!a) return null;
@@ -72,11 +76,11 @@ function tlsContext(r: Reader, v: Json | undefined, p: string, baseDir: string):
   const cert = r.fields(certs[0], `${cp}.tls_certificates[0]`, ['certificate_chain', 'private_key']);
   const vc = r.fields(c.validation_context, `${cp}.validation_context`, ['trusted_ca']);
   const requireClientCertificate = r.bool(d.require_client_certificate, `${tp}.require_client_certificate`);
-  const trustedCa = dataSource(r, vc.trusted_ca, `${cp}.validation_context.trusted_ca`, baseDir);
+  const trustedCa = dataSource(r, vc.trusted_ca, `${cp}.validation_context.trusted_ca`);
   if (requireClientCertificate && !trustedCa) r.error(`${cp}.validation_context.trusted_ca`, 'required with require_client_certificate');
   return {
-    certChain: dataSource(r, cert.certificate_chain, `${cp}.tls_certificates[0].certificate_chain`, baseDir) ?? Buffer.alloc(0),
-    privateKey: dataSource(r, cert.private_key, `${cp}.tls_certificates[0].private_key`, baseDir) ?? Buffer.alloc(0),
+    certChain: dataSource(r, cert.certificate_chain, `${cp}.tls_certificates[0].certificate_chain`) ?? Buffer.alloc(0),
+    privateKey: dataSource(r, cert.private_key, `${cp}.tls_certificates[0].private_key`) ?? Buffer.alloc(0),
     trustedCa,
     requireClientCertificate,
     minVersion: ver(params.tls_minimum_protocol_version, `${cp}.tls_params.tls_minimum_protocol_version`),
@@ -102,7 +106,7 @@ function accessLog(r: Reader, v: Json, p: string): AccessLogConfig {
   return { sink, format };
 }
 
-function discovery(r: Reader, v: Json, name: string, p: string, baseDir: string): DiscoveryConfig {
+function discovery(r: Reader, v: Json, name: string, p: string): DiscoveryConfig {
   const f = r.fields(v, p, ['config_source', 'default_config', 'apply_default_config_without_warming', 'type_urls']);
   const cs = r.fields(f.config_source, `${p}.config_source`, ['ads', 'api_config_source', 'resource_api_version', 'initial_fetch_timeout']);
   let source: DiscoveryConfig['source'] = { ads: true };
@@ -120,17 +124,17 @@ function discovery(r: Reader, v: Json, name: string, p: string, baseDir: string)
   return {
     resourceName: name,
     source,
-    defaultConfig: f.default_config === undefined ? null : readWasmFilter(r, f.default_config, `${p}.default_config`, baseDir),
+    defaultConfig: f.default_config === undefined ? null : readWasmFilter(r, f.default_config, `${p}.default_config`),
     applyDefaultConfigWithoutWarming: r.bool(f.apply_default_config_without_warming, `${p}.apply_default_config_without_warming`),
     typeUrls,
   };
 }
 
-function httpFilter(r: Reader, v: Json, p: string, baseDir: string): HttpFilterConfig | null {
+function httpFilter(r: Reader, v: Json, p: string): HttpFilterConfig | null {
   const f = r.fields(v, p, ['name', 'typed_config', 'config_discovery', 'is_optional']);
   const name = r.str(f.name, `${p}.name`);
   if (f.config_discovery !== undefined) {
-    return { kind: 'wasm', name, path: p, wasm: null, discovery: discovery(r, f.config_discovery, name, `${p}.config_discovery`, baseDir) };
+    return { kind: 'wasm', name, path: p, wasm: null, discovery: discovery(r, f.config_discovery, name, `${p}.config_discovery`) };
   }
   const a = r.any(f.typed_config, `${p}.typed_config`, [WASM_TYPE, ROUTER_TYPE]);
   if (!a) return null;
@@ -138,10 +142,10 @@ function httpFilter(r: Reader, v: Json, p: string, baseDir: string): HttpFilterC
     r.fields(a.obj, `${p}.typed_config`, ['@type']);
     return { kind: 'router', name };
   }
-  return { kind: 'wasm', name, path: p, wasm: readWasmFilter(r, a.obj, `${p}.typed_config`, baseDir), discovery: null };
+  return { kind: 'wasm', name, path: p, wasm: readWasmFilter(r, a.obj, `${p}.typed_config`), discovery: null };
 }
 
-function hcm(r: Reader, v: Json, p: string, baseDir: string): HcmConfig {
+function hcm(r: Reader, v: Json, p: string): HcmConfig {
   const f = r.fields(v, p, ['name', 'typed_config']);
   const a = r.any(f.typed_config, `${p}.typed_config`, [HCM_TYPE]);
   const tp = `${p}.typed_config`;
@@ -151,7 +155,7 @@ function hcm(r: Reader, v: Json, p: string, baseDir: string): HcmConfig {
   // SANITIZE is Envoy's default: x-forwarded-client-cert from the client is dropped (the gateway does that).
   r.oneOf(o.forward_client_cert_details, `${tp}.forward_client_cert_details`, ['SANITIZE'] as const, 'SANITIZE');
   if (o.route_config === undefined) r.error(`${tp}.route_config`, 'an inline route_config is required by the dev gateway (rds is not supported)');
-  const httpFilters = r.list(o.http_filters, `${tp}.http_filters`).map((x, i) => httpFilter(r, x, `${tp}.http_filters[${i}]`, baseDir)).filter((x): x is HttpFilterConfig => x !== null);
+  const httpFilters = r.list(o.http_filters, `${tp}.http_filters`).map((x, i) => httpFilter(r, x, `${tp}.http_filters[${i}]`)).filter((x): x is HttpFilterConfig => x !== null);
   const ri = httpFilters.findIndex((x) => x.kind === 'router');
   if (ri < 0) r.error(`${tp}.http_filters`, 'the last filter must be envoy.filters.http.router');
   else if (ri !== httpFilters.length - 1) r.error(`${tp}.http_filters[${ri}]`, 'the router must be the last filter');
@@ -168,7 +172,7 @@ function hcm(r: Reader, v: Json, p: string, baseDir: string): HcmConfig {
   };
 }
 
-function listener(r: Reader, v: Json, p: string, baseDir: string): ListenerConfig {
+function listener(r: Reader, v: Json, p: string): ListenerConfig {
   const f = r.fields(v, p, ['name', 'address', 'filter_chains']);
   const chains = r.list(f.filter_chains, `${p}.filter_chains`);
   if (chains.length !== 1) r.error(`${p}.filter_chains`, 'exactly one filter chain is supported by the dev gateway');
@@ -181,8 +185,8 @@ function listener(r: Reader, v: Json, p: string, baseDir: string): ListenerConfi
     name: r.str(f.name, `${p}.name`),
     host,
     port,
-    tls: c.transport_socket === undefined ? null : tlsContext(r, c.transport_socket, `${cp}.transport_socket`, baseDir),
-    hcm: hcm(r, filters[0] ?? {}, `${cp}.filters[0]`, baseDir),
+    tls: c.transport_socket === undefined ? null : tlsContext(r, c.transport_socket, `${cp}.transport_socket`),
+    hcm: hcm(r, filters[0] ?? {}, `${cp}.filters[0]`),
   };
 }
 
@@ -232,10 +236,9 @@ function cluster(r: Reader, v: Json, p: string): ClusterConfig {
 
 /** Parse and check an envoy.yaml (text) or its proto3-JSON object. Throws ConfigError listing every problem. */
 export function parseGatewayConfig(input: string | object, opts: ParseOptions = {}): GatewayConfig {
-  const baseDir = opts.baseDir ?? process.cwd();
   const v = validateEnvoyConfig(input);
   if (!v.ok) throw new ConfigError(v.errors.map((e) => `envoy would reject this config: ${e}`));
-  const r = new Reader();
+  const r = new Reader({ baseDir: opts.baseDir, files: opts.files });
   const top = r.fields(v.json, '', ['node', 'admin', 'static_resources', 'dynamic_resources']);
   const sr = r.fields(top.static_resources, 'static_resources', ['listeners', 'clusters']);
   const clusters = new Map<string, ClusterConfig>();
@@ -244,7 +247,7 @@ export function parseGatewayConfig(input: string | object, opts: ParseOptions = 
     if (clusters.has(cc.name)) r.error(`static_resources.clusters[${i}].name`, `duplicate cluster ${cc.name}`);
     clusters.set(cc.name, cc);
   }
-  const listeners = r.list(sr.listeners, 'static_resources.listeners').map((l, i) => listener(r, l, `static_resources.listeners[${i}]`, baseDir));
+  const listeners = r.list(sr.listeners, 'static_resources.listeners').map((l, i) => listener(r, l, `static_resources.listeners[${i}]`));
   let admin: GatewayConfig['admin'] = null;
   if (top.admin !== undefined) {
     const a = r.fields(top.admin, 'admin', ['address']);

@@ -3,6 +3,7 @@
 // anything else — valid Envoy, but not something the gateway would honour — is an error naming its
 // path instead of being silently ignored. Keys may be snake_case or lowerCamel (proto3 JSON allows
 // both; the validator already rejected a field given both ways).
+import { isAbsolute, resolve } from 'node:path';
 import type { Json } from '../../envoy-config/yaml.ts';
 
 export type Obj = { [k: string]: Json };
@@ -20,6 +21,14 @@ export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== nu
 /** Collects errors; every reader method returns a usable default after an error so all are reported. */
 export class Reader {
   readonly errors: string[] = [];
+  constructor(private readonly fileOpts: { baseDir?: string; files?: Record<string, string> } = {}) {}
+
+  /** A `filename` from the config → the path to read (relative names: against baseDir, as Envoy uses its cwd). */
+  resolveFile(name: string): string {
+    const mapped = this.fileOpts.files?.[name];
+    if (mapped !== undefined) return resolve(this.fileOpts.baseDir ?? process.cwd(), mapped);
+    return isAbsolute(name) ? name : resolve(this.fileOpts.baseDir ?? process.cwd(), name);
+  }
 
   error(path: string, message: string): void { this.errors.push(`${path}: ${message}`); }
 

@@ -1,7 +1,6 @@
 // envoy.extensions.filters.http.wasm.v3.Wasm → WasmFilterConfig: the same reader for a static
 // http_filters entry, a config_discovery default_config and an ECDS update.
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import type { Json } from '../../envoy-config/yaml.ts';
 import type { FailurePolicy } from '../../runtime/types.ts';
 import type { Obj, Reader } from './reader.ts';
@@ -20,7 +19,7 @@ function configBytes(r: Reader, v: Json | undefined, path: string): Uint8Array {
 }
 
 /** `v` is the Wasm message (with or without its @type); `path` its place in the YAML. */
-export function readWasmFilter(r: Reader, v: Json | undefined, path: string, baseDir: string): WasmFilterConfig | null {
+export function readWasmFilter(r: Reader, v: Json | undefined, path: string): WasmFilterConfig | null {
   const top = r.fields(v, path, ['@type', 'config']);
   const cpath = `${path}.config`;
   const c = r.fields(top.config, cpath, ['name', 'root_id', 'vm_config', 'configuration', 'fail_open', 'failure_policy']);
@@ -41,7 +40,7 @@ export function readWasmFilter(r: Reader, v: Json | undefined, path: string, bas
   let codePath = '';
   let bytes = new Uint8Array(0);
   if (typeof local.filename === 'string') {
-    codePath = isAbsolute(local.filename) ? local.filename : resolve(baseDir, local.filename);
+    codePath = r.resolveFile(local.filename);
     try {
       bytes = new Uint8Array(readFileSync(codePath));
     } catch (e) {
