@@ -49,7 +49,12 @@ export interface DiscoveredFilter {
   resourceName: string;
   filters: WasmFilter[];
   versionInfo: string;
+  /** The accepted Wasm message (proto3 JSON) and when it was applied. */
+  typedConfig: Json | null;
+  lastUpdated: Date | null;
+  /** The last rejected update: its version and why (cleared by the next accepted one). */
   lastError: string | null;
+  lastErrorVersion: string | null;
 }
 
 export interface Gateway {
@@ -132,7 +137,7 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       }
       if (f.discovery) {
         let d = discovered.get(f.discovery.resourceName);
-        if (!d) discovered.set(f.discovery.resourceName, (d = { resourceName: f.discovery.resourceName, filters: [], versionInfo: '', lastError: null }));
+        if (!d) discovered.set(f.discovery.resourceName, (d = { resourceName: f.discovery.resourceName, filters: [], versionInfo: '', typedConfig: null, lastUpdated: null, lastError: null, lastErrorVersion: null }));
         d.filters.push(wf);
       }
       filters.set(`${l.name}/${f.name}`, wf);
@@ -314,19 +319,34 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       if (u.pathname === '/stats/prometheus' || (u.pathname === '/stats' && u.searchParams.get('format') === 'prometheus')) return send(200, stats.prometheus(), 'text/plain; version=0.0.4; charset=UTF-8');
       if (u.pathname === '/stats') return send(200, stats.text());
       if (u.pathname === '/ready') return send(200, 'LIVE\n');
+      if (u.pathname === '/config_dump' && u.searchParams.get('resource') === 'ecds_filters') return send(200, JSON.stringify(ecdsDump(), null, 2), 'application/json');
       if (u.pathname === '/server_info') return send(200, JSON.stringify({ version: 'dev-gateway', state: 'LIVE', command_line_options: { concurrency: workers } }), 'application/json');
-      send(404, 'envoy admin: supported here: /stats, /stats/prometheus, /ready, /server_info\n');
+      send(404, 'envoy admin: supported here: /stats, /stats/prometheus, /ready, /server_info, /config_dump?resource=ecds_filters\n');
     });
     await listen(admin, config.admin.host, opts.ephemeralPorts ? 0 : config.admin.port).catch(abort);
     servers.push(admin);
     adminUrl = `http://${config.admin.host}:${(admin.address() as AddressInfo).port}`;
   }
 
+  /** Envoy's admin config dump of ECDS filters (envoy.admin.v3.EcdsConfigDump), one entry per resource. */
+  function ecdsDump() {
+    return {
+      configs: [...discovered.values()].map((d) => ({
+        '@type': 'type.googleapis.com/envoy.admin.v3.EcdsConfigDump.EcdsFilterConfig',
+        version_info: d.versionInfo,
+        ecds_filter: d.typedConfig === null ? null : { '@type': 'type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig', name: d.resourceName, typed_config: d.typedConfig },
+        last_updated: d.lastUpdated?.toISOString() ?? null,
+        client_status: d.lastError !== null ? 'NACKED' : d.typedConfig !== null ? 'ACKED' : 'REQUESTED',
+        error_state: d.lastError === null ? null : { version_info: d.lastErrorVersion, details: d.lastError },
+      })),
+    };
+  }
+
   function applyFilterConfig(resourceName: string, typedConfig: Json, versionInfo = ''): ApplyResult {
     const d = discovered.get(resourceName);
     const sp = `extension_config_discovery.http_filter.${resourceName}.`;
     const nack = (error: string): ApplyResult => {
-      if (d) d.lastError = error;
+      if (d) { d.lastError = error; d.lastErrorVersion = versionInfo; }
       stats.inc(sp + 'config_fail');
       log(`[gateway] ECDS ${resourceName} version ${JSON.stringify(versionInfo)} rejected: ${error}`);
       return { ok: false, error };
@@ -345,7 +365,10 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       if (!res.ok) return nack(res.error);
     }
     d.versionInfo = versionInfo;
+    d.typedConfig = typedConfig;
+    d.lastUpdated = new Date();
     d.lastError = null;
+    d.lastErrorVersion = null;
     stats.inc(sp + 'config_reload');
     return { ok: true };
   }

@@ -166,3 +166,19 @@ test('an update while a request is in flight: that request finishes on the old c
     await new Promise<void>((r) => { auth.close(() => r()); auth.closeAllConnections(); });
   }
 });
+
+test('admin /config_dump?resource=ecds_filters shows the accepted version and the last NACK, as Envoy\'s EcdsConfigDump', async () => {
+  const { gw } = await gateway(yaml());
+  gws.push(gw);
+  const dump = async () => (await (await fetch(gw.adminUrl + '/config_dump?resource=ecds_filters')).json()) as { configs: Array<Record<string, any>> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal((await dump()).configs[0].client_status, 'REQUESTED');
+  gw.applyFilterConfig('govstack.authz', wasmResource(policy(1, true)), 'v1');
+  gw.applyFilterConfig('govstack.authz', wasmResource('{"rev": "x"}'), 'v2');
+  const [c] = (await dump()).configs;
+  assert.equal(c.version_info, 'v1');
+  assert.equal(c.client_status, 'NACKED');
+  assert.equal(c.error_state.version_info, 'v2');
+  assert.match(c.error_state.details, /rev/);
+  assert.equal(c.ecds_filter.name, 'govstack.authz');
+  assert.equal(c.ecds_filter.typed_config.config.root_id, 'authz');
+});
