@@ -37,7 +37,7 @@ export function compileAuthz(ix: Index, ssId: string, warnings: CompileWarning[]
   for (const pid of providerIds) {
     const services: Record<string, AuthzService> = {};
     for (const svc of ix.servicesOf(pid)) {
-      const endpoints = svc.endpoints.map((e) => ({ id: e.id, m: e.method, p: e.path }));
+      const endpoints = [...svc.endpoints].sort((a, b) => byString(a.id, b.id)).map((e) => ({ id: e.id, m: e.method, p: e.path }));
       const epIds = new Set(endpoints.map((e) => e.id));
       const rights: AuthzRight[] = [];
       for (const r of ix.rightsOf(pid, svc.serviceCode)) {
@@ -77,7 +77,7 @@ export function compileAuthz(ix: Index, ssId: string, warnings: CompileWarning[]
       }
       services[svc.serviceCode] = { disabledNotice: svc.disabled ? (svc.disabledNotice ?? '') : null, endpoints, rights };
     }
-    providers[pid] = services;
+    if (Object.keys(services).length > 0) providers[pid] = services; // a client that serves nothing
   }
 
   // ---- blocks that can apply here: all providers, or one served here
