@@ -12,7 +12,7 @@
 // key is past the bound: the caller applies failure_mode_deny and counts it.
 // Every write is a compare-and-swap on the value read; a mismatch (another worker VM wrote in between)
 // re-reads and decides again, at most max_cas_retries times.
-import { SharedData, WasmResult } from "../../../sdk";
+import { SharedData, WasmResult, decimal } from "../../../sdk";
 import * as hc from "../../../sdk/hostcalls";
 
 export const PROBES: u32 = 16;
@@ -35,7 +35,7 @@ export class Outcome {
   reclaimed: bool = false;
 }
 
-export function slotKey(i: u32): string { return "rate-limit.slot." + i.toString(); }
+export function slotKey(i: u32): string { return "rate-limit.slot." + decimal(<i64>i); }
 
 /** Create every slot that does not exist yet (cas 0 on a missing key is the ABI's only create). */
 export function createSlots(maxKeys: u32): bool {
