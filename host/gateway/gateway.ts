@@ -26,6 +26,7 @@ import { GatewayStats } from './stats.ts';
 import { tlsConnectionProperties, tlsServerOptions } from './tls.ts';
 import { Upstreams } from './upstreams.ts';
 import { WasmFilter, type ApplyResult } from './wasm-filter.ts';
+import { subscribeEcds, type EcdsSubscriptions } from './xds.ts';
 
 export interface GatewayOptions extends ParseOptions {
   /** Worker VMs per Wasm filter (Envoy's --concurrency). Default 2. */
@@ -40,6 +41,11 @@ export interface GatewayOptions extends ParseOptions {
   log?: (line: string) => void;
   /** Envoy's stream_idle_timeout for a stream a filter keeps paused. Default 300 s. */
   streamIdleTimeoutMs?: number;
+  /**
+   * Subscribe to the config_discovery resources over xDS (host/xds), as Envoy does. Default true; false
+   * leaves them to applyFilterConfig (tests driving updates directly).
+   */
+  xds?: boolean;
 }
 
 export interface ListenerHandle { name: string; url: string; port: number }
@@ -373,15 +379,18 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
     return { ok: true };
   }
 
-  return {
+  const gateway: Gateway = {
     config, listeners, adminUrl, stats, discovered, filters, applyFilterConfig,
     async close() {
       clearInterval(ticker);
+      subscriptions?.stop();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       for (const f of filters.values()) f.shutdown();
       upstreams.close();
     },
   };
+  const subscriptions: EcdsSubscriptions | null = opts.xds !== false && discovered.size > 0 ? subscribeEcds(gateway, log) : null;
+  return gateway;
 }
 
 function listen(s: http.Server, host: string, port: number): Promise<void> {

@@ -63,7 +63,7 @@ node: { id: ss-dev-1, cluster: DEV/GOV/1001 }`;
 }
 
 test('no config yet and no default: the filter answers 500 (Envoy\'s missing filter config), nothing goes upstream', async () => {
-  const { gw, url, access } = await gateway(yaml());
+  const { gw, url, access } = await gateway(yaml(), { xds: false });
   gws.push(gw);
   const r = await getJson(url + PATH, { headers: CLIENT });
   assert.equal(r.status, 500);
@@ -72,7 +72,7 @@ test('no config yet and no default: the filter answers 500 (Envoy\'s missing fil
 });
 
 test('ACK: a policy applied at runtime is enforced on the next request; a revoked right denies at once, without restart', async () => {
-  const { gw, url } = await gateway(yaml());
+  const { gw, url } = await gateway(yaml(), { xds: false });
   gws.push(gw);
   assert.deepEqual(gw.applyFilterConfig('govstack.authz', wasmResource(policy(1, true)), 'v1'), { ok: true });
   assert.equal((await getJson(url + PATH, { headers: CLIENT })).status, 200);
@@ -87,7 +87,7 @@ test('ACK: a policy applied at runtime is enforced on the next request; a revoke
 });
 
 test('NACK: a policy the filter rejects keeps the old one in force and reports the guest\'s reason', async () => {
-  const { gw, url } = await gateway(yaml());
+  const { gw, url } = await gateway(yaml(), { xds: false });
   gws.push(gw);
   assert.equal(gw.applyFilterConfig('govstack.authz', wasmResource(policy(1, true)), 'v1').ok, true);
   const bad = JSON.parse(policy(2, true));
@@ -122,7 +122,7 @@ test('default_config is in force from the start; a code change in an update star
                     vm_id: authz
                     runtime: envoy.wasm.runtime.v8
                     code: { local: { filename: ${JSON.stringify(modulePath('filters/authz'))} } }`;
-  const { gw, url } = await gateway(yaml(dflt));
+  const { gw, url } = await gateway(yaml(dflt), { xds: false });
   gws.push(gw);
   const r = await getJson(url + PATH, { headers: CLIENT });
   assert.equal(r.status, 200);
@@ -146,7 +146,7 @@ test('an update while a request is in flight: that request finishes on the old c
     moduleBytes('examples/http-callout-auth');
     const res = (cfg: object) => wasmResource(JSON.stringify(cfg), modulePath('examples/http-callout-auth'), 'http-callout-auth');
     const base = yaml().replace('clusters:', `clusters:${cluster('auth', port)}`);
-    const { gw, url } = await gateway(base, { concurrency: 1 });
+    const { gw, url } = await gateway(base, { concurrency: 1, xds: false });
     gws.push(gw);
     assert.equal(gw.applyFilterConfig('govstack.authz', res({ cluster: 'auth', copy_headers: ['x-user'], timeout_ms: 5000 }), 'v1').ok, true);
     const inFlight = getJson(url + PATH, { headers: { authorization: 'Bearer x' } });
@@ -168,7 +168,7 @@ test('an update while a request is in flight: that request finishes on the old c
 });
 
 test('admin /config_dump?resource=ecds_filters shows the accepted version and the last NACK, as Envoy\'s EcdsConfigDump', async () => {
-  const { gw } = await gateway(yaml());
+  const { gw } = await gateway(yaml(), { xds: false });
   gws.push(gw);
   const dump = async () => (await (await fetch(gw.adminUrl + '/config_dump?resource=ecds_filters')).json()) as { configs: Array<Record<string, any>> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   assert.equal((await dump()).configs[0].client_status, 'REQUESTED');
