@@ -98,7 +98,7 @@ function validHeaderName(s: string): bool {
   return true;
 }
 
-function readAction(r: ConfigReader, at: string): Action {
+function readAction(r: ConfigReader): Action {
   const a = new Action();
   a.source = r.requireOneOfIndex("source", SOURCES);
   if (!r.ok) return a;
@@ -196,7 +196,7 @@ export function readConfig(r: ConfigReader): Config {
   const actions = r.requireArray("actions");
   if (r.ok && actions.length == 0) r.fail("actions", "must have at least one action");
   for (let i = 0; r.ok && i < actions.length; i++) {
-    const a = readAction(unchecked(actions[i]), "actions[" + decimal(i) + "]");
+    const a = readAction(unchecked(actions[i]));
     for (let j = 0; r.ok && j < c.actions.length; j++) {
       if (unchecked(c.actions[j]).key == a.key) unchecked(actions[i]).fail("descriptor_key", "\"" + a.key + "\" is produced by actions[" + decimal(j) + "] already");
     }
