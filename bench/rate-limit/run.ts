@@ -76,6 +76,15 @@ export async function runRateLimitBench(quick: boolean): Promise<Row[]> {
   for (const f of figs.slice(1)) {
     rows.push({ what: `ratio ${f.name} / sdk noop (host emulator, medians)`, figures: `${(f.medianNs / base.medianNs).toFixed(2)}×`, note: f.name.endsWith("one key") ? "goal ≤ 2×" : undefined });
   }
+  // hostcalls per request (what the emulator's per-call cost multiplies): a short recorded run per shape
+  for (const [name, cfg, h] of [["one key", config(1_000_000_000, "second", 100), h1], ["one key, headers OFF", config(1_000_000_000, "second", 100).replace("{", '{"enable_x_ratelimit_headers":"OFF",'), h1]] as const) {
+    const p = Emulator.loadSync({ wasm: rlBytes, rootId: RL.rootId, vmId: "count", pluginConfig: cfg, logLevel: "info", canary: false });
+    lifecycle(p, h, "allowed")();
+    const before = p.hostcalls().length;
+    lifecycle(p, h, "allowed")();
+    const calls = p.hostcalls().slice(before).map((c) => c.name.replace(/^proxy_/, ""));
+    rows.push({ what: `hostcalls per request: rate-limit, ${name}`, figures: `${calls.length}`, note: calls.join(" ") });
+  }
   const slotsUsed = many.runtime.process.sharedDataKeys(many.runtime.info.vmId).length;
   rows.push({ what: `shared-data slots of the ${KEYS}-key plugin`, figures: `${slotsUsed}`, note: "max_keys, created at configure" });
   if (many.metric("rate_limit.local_failures.reason=key_overflow")) throw new Error("keys overflowed: the 10,000-key figure would measure the failure path");
