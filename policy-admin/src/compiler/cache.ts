@@ -1,8 +1,10 @@
 // Compiled configs per (revision, security server), computed once and shared by the bundle and what-if
 // routes. Revisions are immutable, so a revision number (with its content hash) is a safe key; a few
 // recent revisions are kept (least recently used goes first) because a 100,000-right snapshot is large.
+import { ApiError, notFound } from '../http/errors.ts';
 import { compileServer, type CompileOptions, type CompiledServer } from './index.ts';
-import { Index } from './index-snapshot.ts';
+import { CompileError } from './errors.ts';
+import { Index, UnknownSecurityServer } from './index-snapshot.ts';
 import type { SnapshotSource } from './input.ts';
 
 interface Entry { index: Index; servers: Map<string, CompiledServer> }
@@ -49,3 +51,15 @@ export class CompileCache {
     return p;
   }
 }
+
+/** Compiled configs of a security server, or 404 security_server_not_found / 500 naming what did not compile. */
+export async function compiledOr404(cache: CompileCache, ssId: string, rev?: number): Promise<CompiledServer> {
+  try {
+    return await cache.server(ssId, rev);
+  } catch (e) {
+    if (e instanceof UnknownSecurityServer) throw notFound('security_server', ssId);
+    if (e instanceof CompileError) throw new ApiError(500, 'compile_failed', `revision does not compile: ${e.message}`, [e.field]);
+    throw e;
+  }
+}
+

@@ -3,7 +3,7 @@
 // implementation of the rules, not two). A loaded VM is kept per (revision, security server).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompileCache } from '../compiler/cache.ts';
+import { compiledOr404, type CompileCache } from '../compiler/cache.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { AuthzVm, type AuthzAnswer } from './authz-vm.ts';
 
@@ -100,7 +100,7 @@ export class Evaluator {
       this.vms.set(key, vm);
       return vm;
     }
-    const server = await this.compiled.server(ssId, rev);
+    const server = await compiledOr404(this.compiled, ssId, rev);
     vm = this.vms.get(key); // another request may have loaded it meanwhile
     if (vm) return vm;
     vm = new AuthzVm(this.module(), server.configs.authz.json);

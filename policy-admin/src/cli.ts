@@ -1,0 +1,98 @@
+/**
+ * policy-admin command line.
+ *   serve [--host 127.0.0.1] [--port 8080]   migrate, create the first key if none exists (printed once), serve
+ *   migrate                                  bring the schema up to date
+ *   create-key --roles R1,R2 [--member ID | --subsystem ID] [--name N]   print a new API key once
+ *   audit export [--out FILE]                the audit log as JSON lines (with the hash chain)
+ *   audit verify [--file FILE]               check the chain in the database (or in an export); exit 1 if broken
+ * The database: $DATABASE_URL (postgres://…) or a SQLite file (default ./data/policy-admin.db; --db overrides).
+ */
+import { createReadStream, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { openDatabase } from './db/connect.ts';
+import { migrateToLatest } from './db/migrations.ts';
+import { buildApp } from './app.ts';
+import { bootstrapKey, createKeyAsSystem } from './auth/keys.ts';
+import { parseRole, type Role } from './auth/roles.ts';
+import { auditRows, verifyAuditChain, verifyRows, type AuditRow } from './audit/log.ts';
+
+const USAGE = 'usage: policy-admin serve|migrate|create-key|audit export|audit verify [options] (see src/cli.ts)';
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      db: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8080' },
+      roles: { type: 'string' }, member: { type: 'string' }, subsystem: { type: 'string' }, name: { type: 'string' },
+      out: { type: 'string' }, file: { type: 'string' },
+    },
+  });
+  const [cmd, sub] = positionals;
+  if (cmd === 'audit' && sub === 'verify' && values.file) {
+    const lines = createInterface({ input: createReadStream(values.file) });
+    async function* rows() { for await (const l of lines) if (l.trim()) yield JSON.parse(l) as AuditRow; }
+    return report(await verifyRows(rows()));
+  }
+  const db = openDatabase({ url: values.db });
+  try {
+    switch (cmd) {
+      case 'migrate': {
+        const done = await migrateToLatest(db.kysely);
+        console.log(done.length ? `applied: ${done.join(', ')}` : 'schema up to date');
+        return 0;
+      }
+      case 'serve': {
+        await migrateToLatest(db.kysely);
+        const key = await bootstrapKey(db);
+        if (key) process.stderr.write(`\nFirst start: created a SYSTEM_ADMINISTRATOR API key (shown once, store it now):\n  ${key}\n\n`);
+        const app = await buildApp({ db, logger: { level: process.env.LOG_LEVEL ?? 'info' }, processMetrics: true });
+        await app.listen({ host: values.host, port: Number(values.port) });
+        const stop = async () => { await app.close(); await db.close(); process.exit(0); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return new Promise<number>(() => {}); // serve until a signal
+      }
+      case 'create-key': {
+        await migrateToLatest(db.kysely);
+        if (!values.roles) { console.error('create-key: --roles is required (e.g. --roles SYSTEM_ADMINISTRATOR)'); return 2; }
+        const roles: Role[] = [];
+        for (const n of values.roles.split(',')) {
+          const r = parseRole(n.trim());
+          if (!r) { console.error(`create-key: unknown role ${n}`); return 2; }
+          roles.push(r);
+        }
+        const scope = values.member ? { memberId: values.member } : values.subsystem ? { subsystemId: values.subsystem } : {};
+        const { key, info } = await createKeyAsSystem(db, roles, scope, values.name ?? 'cli');
+        console.error(`API key ${info.id} (${roles.join(', ')}) — shown once:`);
+        console.log(key);
+        return 0;
+      }
+      case 'audit': {
+        if (sub === 'export') {
+          let out = '';
+          for await (const r of auditRows(db.kysely)) {
+            const line = JSON.stringify(r) + '\n';
+            if (values.out) out += line; else process.stdout.write(line);
+          }
+          if (values.out) writeFileSync(values.out, out);
+          return 0;
+        }
+        if (sub === 'verify') return report(await verifyAuditChain(db.kysely));
+        break;
+      }
+    }
+    console.error(USAGE);
+    return 2;
+  } finally {
+    if (cmd !== 'serve') await db.close();
+  }
+}
+
+function report(r: Awaited<ReturnType<typeof verifyAuditChain>>): number {
+  if (r.ok) { console.log(`audit chain OK: ${r.count} events, last hash ${r.lastHash}`); return 0; }
+  console.error(`audit chain BROKEN at seq ${r.firstBadSeq}: ${r.problem} (${r.count} events verified before it)`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then((code) => { if (code !== undefined) process.exitCode = code; }, (err) => { console.error(err); process.exitCode = 1; });
