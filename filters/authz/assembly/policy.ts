@@ -174,9 +174,13 @@ function nonEmpty(r: ConfigReader, name: string): string {
   return s;
 }
 
+/** A default no configuration can spell: tells "absent or null" from any value in one field lookup. */
+const ABSENT = "\u0000absent";
+@inline function isAbsent(s: string): bool { return changetype<usize>(s) == changetype<usize>(ABSENT); }
+
 function time(r: ConfigReader, name: string, def: i64): i64 {
-  const s = r.string(name, "");
-  if (!r.has(name) || !r.ok) return def;
+  const s = r.string(name, ABSENT);
+  if (isAbsent(s) || !r.ok) return def;
   const t = parseRfc3339(s);
   if (t == BAD_TIME) { r.fail(name, "not an RFC 3339 timestamp (e.g. 2026-12-31T23:59:59Z): " + Json.quote(s)); return def; }
   return t;
@@ -249,9 +253,10 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   if (!c.ok) return;
 
   // clients (registrations)
-  const clients = r.map("clients");
-  for (let i = 0; i < clients.length && c.ok; i++) {
-    const e = unchecked(clients[i]);
+  // big arrays and maps: count()/item() hand out one reused reader (nothing allocated per element)
+  const nClients = r.count("clients");
+  for (let i = 0; i < nClients && c.ok; i++) {
+    const e = r.item("clients", i);
     if (!idHere(e, e.key, 3, 4)) break;
     const conn = e.oneOfIndex("connectionType", CONN_TYPES, <i32>ConnType.HTTPS);
     const certs = certRefs(c, e, "certs");
@@ -286,9 +291,9 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   if (!c.ok) return;
 
   // providers → services → endpoints, rights
-  const providers = r.map("providers");
-  for (let i = 0; i < providers.length && c.ok; i++) {
-    const pr = unchecked(providers[i]);
+  const nProviders = r.count("providers");
+  for (let i = 0; i < nProviders && c.ok; i++) {
+    const pr = r.item("providers", i);
     if (!idHere(pr, pr.key, 4, 4)) break;
     const codes = pr.keys();
     for (let j = 0; j < codes.length && c.ok; j++) {
@@ -302,8 +307,8 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   reorderGrants(pol);
 
   // blocks
-  const blocks = r.array("blocks");
-  for (let i = 0; i < blocks.length && c.ok; i++) loadBlock(c, pol, unchecked(blocks[i]), groups);
+  const nBlocks = r.count("blocks");
+  for (let i = 0; i < nBlocks && c.ok; i++) loadBlock(c, pol, r.item("blocks", i), groups);
 
   // decisionLog: accepted for the policy-admin service's other consumers; this filter ships no logs
   const dl = r.object("decisionLog");
@@ -312,14 +317,14 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
 }
 
 function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups: Map<string, string[]>): void {
-  const notice = sv.string("disabledNotice", "");
+  const notice = sv.string("disabledNotice", ABSENT);
   const svc = pol.services.add(key);
-  pol.svcNotice.push(sv.has("disabledNotice") ? notice : null);
+  pol.svcNotice.push(isAbsent(notice) ? null : notice);
 
   const eps = new Map<string, i32>();
-  const endpoints = sv.array("endpoints");
-  for (let k = 0; k < endpoints.length && c.ok; k++) {
-    const e = unchecked(endpoints[k]);
+  const nEndpoints = sv.count("endpoints");
+  for (let k = 0; k < nEndpoints && c.ok; k++) {
+    const e = sv.item("endpoints", k);
     const id = nonEmpty(e, "id");
     const m = e.string("m", "*").toUpperCase();
     if (e.ok && !METHODS.includes(m)) e.fail("m", "expected one of " + METHODS.join(", ") + ", got " + Json.quote(m));
@@ -331,9 +336,9 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
     pol.endpoints.push(new Endpoint(m, new Glob(g)));
   }
 
-  const rights = sv.array("rights");
-  for (let k = 0; k < rights.length && c.ok; k++) {
-    const rr = unchecked(rights[k]);
+  const nRights = sv.count("rights");
+  for (let k = 0; k < nRights && c.ok; k++) {
+    const rr = sv.item("rights", k);
     const id = nonEmpty(rr, "id");
     const epId = nonEmpty(rr, "ep");
     if (!c.ok) return;
