@@ -32,6 +32,8 @@ export interface ChainResult {
   response: Response | null;
   /** Set when a filter reset the stream (the downstream connection is reset, no response). */
   reset: string | null;
+  /** An exception inside the chain (a host bug): the stream was reset. */
+  error: string | null;
   /** Request headers as they left the decoder path (for the access log). */
   requestHeaders: Pairs;
   streams: HttpStream[];
@@ -70,59 +72,68 @@ export async function runChain(d: ChainDriver, start: { headers: Pairs; body: Ui
     return true;
   };
 
-  // ---- decoder path
-  for (let i = 0; i < d.filters.length && !response && !reset; i++) {
-    const slot = d.filters[i].newStream(start.worker, start.properties, start.connectionId);
-    slots.push(slot);
-    if (!slot) {
-      // ECDS resource not received and no default: Envoy's MissingConfigFilter answers 500.
-      response = { status: 500, headers: [], body: new Uint8Array(0), flags: 'NFCF', details: 'missing_config' };
-      replier = i;
-      break;
+  let requestHeaders = headers;
+  let error: string | null = null;
+  try {
+    // ---- decoder path
+    for (let i = 0; i < d.filters.length && !response && !reset; i++) {
+      const slot = d.filters[i].newStream(start.worker, start.properties, start.connectionId);
+      slots.push(slot);
+      if (!slot) {
+        // ECDS resource not received and no default: Envoy's MissingConfigFilter answers 500.
+        response = { status: 500, headers: [], body: new Uint8Array(0), flags: 'NFCF', details: 'missing_config' };
+        replier = i;
+        break;
+      }
+      const s = slot.stream;
+      s.headers('request', toMap(headers), body.length === 0);
+      if (body.length > 0 && !s.done) s.data('request', body, true);
+      const moved = await until(() => s.req.complete || s.done);
+      if (s.localReply) { response = localReplyOf(s); replier = i; break; }
+      if (s.resetReason) { reset = s.resetReason; break; }
+      if (!moved) {
+        s.resetStream('stream_idle_timeout');
+        response = { status: 408, headers: [['content-type', 'text/plain']], body: new Uint8Array(Buffer.from('stream timeout')), flags: 'SI', details: 'stream_idle_timeout' };
+        replier = i;
+        break;
+      }
+      headers = s.req.headers?.toPairs() ?? headers;
+      body = concat(s.req.forwardedBody.length ? s.req.forwardedBody : [new Uint8Array(0)]);
     }
-    const s = slot.stream;
-    s.headers('request', toMap(headers), body.length === 0);
-    if (body.length > 0 && !s.done) s.data('request', body, true);
-    const moved = await until(() => s.req.complete || s.done);
-    if (s.localReply) { response = localReplyOf(s); replier = i; break; }
-    if (s.resetReason) { reset = s.resetReason; break; }
-    if (!moved) {
-      s.resetStream('stream_idle_timeout');
-      response = { status: 408, headers: [['content-type', 'text/plain']], body: new Uint8Array(Buffer.from('stream timeout')), flags: 'SI', details: 'stream_idle_timeout' };
-      replier = i;
-      break;
+    requestHeaders = headers;
+
+    // ---- router (or the local reply already made)
+    if (!response && !reset) response = await d.route(headers, body);
+
+    // ---- encoder path: filters before the one that answered, in reverse order
+    const top = replier >= 0 ? replier - 1 : slots.length - 1;
+    for (let i = top; i >= 0 && response && !reset; i--) {
+      const s = slots[i]!.stream;
+      const rh: Pairs = [[':status', String(response.status)], ...response.headers.filter(([k]) => k !== 'content-length')];
+      if (response.body.length) rh.push(['content-length', String(response.body.length)]);
+      s.headers('response', toMap(rh), response.body.length === 0);
+      if (response.body.length > 0 && !s.done) s.data('response', response.body, true);
+      const moved = await until(() => s.res.complete || s.done);
+      if (s.localReply) { response = localReplyOf(s); continue; }
+      if (s.resetReason || !moved) { reset = s.resetReason ?? 'stream_idle_timeout'; break; }
+      const out = s.res.headers?.toPairs() ?? rh;
+      response = {
+        ...response,
+        status: Number(out.find(([k]) => k === ':status')?.[1] ?? response.status),
+        headers: out.filter(([k]) => !k.startsWith(':')),
+        body: concat(s.res.forwardedBody.length ? s.res.forwardedBody : [new Uint8Array(0)]),
+      };
     }
-    headers = s.req.headers?.toPairs() ?? headers;
-    body = concat(s.req.forwardedBody.length ? s.req.forwardedBody : [new Uint8Array(0)]);
-  }
-  const requestHeaders = headers;
-
-  // ---- router (or the local reply already made)
-  if (!response && !reset) response = await d.route(headers, body);
-
-  // ---- encoder path: filters before the one that answered, in reverse order
-  const top = replier >= 0 ? replier - 1 : slots.length - 1;
-  for (let i = top; i >= 0 && response && !reset; i--) {
-    const s = slots[i]!.stream;
-    const rh: Pairs = [[':status', String(response.status)], ...response.headers.filter(([k]) => k !== 'content-length')];
-    if (response.body.length) rh.push(['content-length', String(response.body.length)]);
-    s.headers('response', toMap(rh), response.body.length === 0);
-    if (response.body.length > 0 && !s.done) s.data('response', response.body, true);
-    const moved = await until(() => s.res.complete || s.done);
-    if (s.localReply) { response = localReplyOf(s); continue; }
-    if (s.resetReason || !moved) { reset = s.resetReason ?? 'stream_idle_timeout'; break; }
-    const out = s.res.headers?.toPairs() ?? rh;
-    response = {
-      ...response,
-      status: Number(out.find(([k]) => k === ':status')?.[1] ?? response.status),
-      headers: out.filter(([k]) => !k.startsWith(':')),
-      body: concat(s.res.forwardedBody.length ? s.res.forwardedBody : [new Uint8Array(0)]),
-    };
+  } catch (e) {
+    // a host bug must not leave streams behind: reset them all and report it
+    error = (e as Error).stack ?? String(e);
+    reset = 'internal_error';
   }
 
   return {
     response: reset ? null : response,
     reset,
+    error,
     requestHeaders,
     streams: slots.filter((x) => x !== null).map((x) => x!.stream),
     finish() {

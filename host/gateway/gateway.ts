@@ -272,27 +272,37 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       { filters: chain, waitProgress: () => progress.wait(), route, idleTimeoutMs: opts.streamIdleTimeoutMs ?? 300_000 },
       { headers, body: reqBody, worker: conn.worker, properties, connectionId: conn.id },
     );
+    if (result.error) log(`[gateway] ${l.name}: ${result.error}`);
     let code = 0;
     let respHeaders: Pairs = [];
     let bytesSent = 0;
     let flags = '';
     let details = '';
-    if (result.response) {
-      const r = result.response;
-      code = r.status;
-      flags = r.flags;
-      details = r.details;
-      respHeaders = r.headers.filter(([k]) => !k.startsWith(':') && k !== 'content-length' && !HOP_BY_HOP.has(k) && k !== 'server' && k !== 'date');
-      respHeaders.push(['server', hcm.serverName]);
-      const rid = headerValue(result.requestHeaders, 'x-request-id');
-      if (hcm.alwaysSetRequestIdInResponse && rid !== undefined && headerValue(respHeaders, 'x-request-id') === undefined) respHeaders.push(['x-request-id', rid]);
-      respHeaders.push(['content-length', String(r.body.length)]);
-      bytesSent = r.body.length;
-      res.writeHead(code, respHeaders.flat());
-      res.end(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length));
-    } else {
+    try {
+      if (result.response) {
+        const r = result.response;
+        code = r.status;
+        flags = r.flags;
+        details = r.details;
+        respHeaders = r.headers.filter(([k]) => !k.startsWith(':') && k !== 'content-length' && !HOP_BY_HOP.has(k) && k !== 'server' && k !== 'date');
+        respHeaders.push(['server', hcm.serverName]);
+        const rid = headerValue(result.requestHeaders, 'x-request-id');
+        if (hcm.alwaysSetRequestIdInResponse && rid !== undefined && headerValue(respHeaders, 'x-request-id') === undefined) respHeaders.push(['x-request-id', rid]);
+        respHeaders.push(['content-length', String(r.body.length)]);
+        bytesSent = r.body.length;
+        res.writeHead(code, respHeaders.flat());
+        res.end(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length));
+      } else {
+        flags = 'DR';
+        details = result.reset ?? '';
+        res.destroy();
+      }
+    } catch (e) {
+      // node refused the response (e.g. a header value it will not send): reset, as Envoy's codec would
+      log(`[gateway] ${l.name}: response not sent: ${(e as Error).message}`);
+      code = 0;
       flags = 'DR';
-      details = result.reset ?? '';
+      details = 'codec_error';
       res.destroy();
     }
     stats.gauge(p + 'downstream_rq_active', -1);
