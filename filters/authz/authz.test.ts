@@ -189,6 +189,43 @@ test('block rules: ANY, MEMBER and group subjects, scopes; enforced wins over dr
   assert.ok(p.logMessages({ level: 'info' }).includes('authz: block b-group (w) applies'));
 });
 
+test('log levels: a deny at info (its path at debug); an allow only at debug, not even built below it', async () => {
+  const p = await load(basePolicy(), { logLevel: 'info' });
+  const before = p.logs({ includeSuppressed: true }).length;
+  assert.equal(request(p).s.localReply, null);
+  assert.deepEqual(p.logs({ includeSuppressed: true }).slice(before).map((l) => l.message), [], 'nothing logged for an allow at info');
+  const { rid } = request(p, { client: C.global });
+  const denied = p.logs({ includeSuppressed: true }).slice(before);
+  assert.deepEqual(denied.map((l) => [l.level, l.message]), [[2, `authz: deny 403 no_right client=${C.global} service=${P_WIRE}/births rev=42 request_id=${rid}: Request is not allowed: ${P_WIRE}/births`]]);
+  const q = await load(basePolicy(), { logLevel: 'debug' });
+  const b2 = q.logs().length;
+  request(q, { client: C.global });
+  assert.deepEqual(q.logs().slice(b2).map((l) => l.message).filter((m) => m.startsWith('authz: denied path')), ['authz: denied path /v1/births/1']);
+  assert.equal(q.logs().slice(b2).find((m) => m.message.startsWith('authz: denied path'))!.level, 1);
+});
+
+test('the first right in policy order decides; a right reached twice (client and group) is one grant', async () => {
+  const pol = basePolicy();
+  const births = pol.providers['DEV:GOV:1001:civil-registry'].births;
+  births.rights.unshift({ id: 'ar-first', ep: 'ep-base', clients: ['DEV:GOV:1004:clinic'], groups: ['DEV:health'] });
+  const p = await load(pol);
+  const grants = (q: EmulatedPlugin) => Number(q.logMessages({ level: 'info' }).find((m) => m.startsWith('authz: policy rev='))!.match(/ (\d+) grants/)![1]);
+  const base = await load(basePolicy());
+  assert.equal(grants(p), grants(base) + 1, 'clinic directly and through DEV:health: one grant');
+  const { s } = request(p, { client: C.global, path: `/r1/${P_WIRE}/births/v1/records/1` });
+  assert.equal(s.localReply, null);
+  assert.ok(p.logMessages({ level: 'debug' }).some((m) => m.includes(' right=ar-first ')), 'ar-first comes before ar-global');
+});
+
+test('a client named only by a right (not registered, not peer-hosted) is refused with 401', async () => {
+  const pol = basePolicy();
+  pol.providers['DEV:GOV:1001:civil-registry'].births.rights.push({ id: 'ar-unreg', ep: 'ep-base', clients: ['DEV:GOV:1013:unreg'] });
+  const p = await load(pol);
+  const { s } = request(p, { client: 'DEV/GOV/1013/unreg' });
+  assert.equal(s.localReply?.status, 401);
+  assert.equal(JSON.parse(s.localReply!.body).message, 'client DEV/GOV/1013/unreg is not registered on this security server');
+});
+
 // ------------------------------------------------------------------ configuration
 test('no configuration: fail closed, every request is denied', async () => {
   for (const cfg of [null, '', '  \n']) {
