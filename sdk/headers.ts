@@ -6,7 +6,29 @@
 import { MapType, WasmResult } from "./abi/enums";
 import * as hc from "./hostcalls";
 import { Headers, HeaderPair, encodePairs, HOST_MAX_PAIRS, HOST_MAX_PAIRS_BYTES } from "./pairs";
-import { hasIllegalHeaderChars } from "./runtime/memory";
+import { hasIllegalHeaderChars, OUT_PTR, OUT_SIZE, freeResult } from "./runtime/memory";
+import * as abi from "./abi/imports";
+
+// --- raw bytes (hot paths): no UTF-16 strings, no allocation -------------------------------------
+// Keys and values are UTF-8 (ptr, len) pairs the caller owns (e.g. `memory.data` constants, or a name
+// encoded once at configure with String.UTF8.encode). A value read with getRaw stays valid until the next
+// getRaw on any map (the SDK frees the host's copy then): copy it if you need it longer.
+
+let rawValue: usize = 0;
+
+/** Address of the value bytes of the last successful getRaw (valid until the next getRaw). */
+export function rawValuePtr(): usize {
+  return rawValue;
+}
+
+/** True when [p, p+n) contains CR, LF or NUL (Envoy would break the stream on such a header). */
+function illegalBytes(p: usize, n: usize): bool {
+  for (let i: usize = 0; i < n; i++) {
+    const c = load<u8>(p + i);
+    if (c == 13 || c == 10 || c == 0) return true;
+  }
+  return false;
+}
 
 /** Read-only view of a host header/metadata map. */
 export class ReadonlyHeaderMap {
@@ -39,6 +61,22 @@ export class ReadonlyHeaderMap {
     return hc.getHeaderMapPairs(this.mapType);
   }
 
+  /**
+   * Raw read of the first value of `key` (UTF-8 bytes at keyPtr): its length in bytes, the bytes at
+   * rawValuePtr(); -1 when absent or the map is not available now (see hostcalls.lastStatus).
+   */
+  getRaw(keyPtr: usize, keyLen: usize): i32 {
+    freeResult(rawValue);
+    rawValue = 0;
+    store<usize>(OUT_PTR, 0);
+    store<usize>(OUT_SIZE, 0);
+    const r = <WasmResult>abi.proxy_get_header_map_value(<u32>this.mapType, keyPtr, keyLen, OUT_PTR, OUT_SIZE);
+    hc.setLastStatus(r);
+    if (r != WasmResult.Ok) return -1;
+    rawValue = load<usize>(OUT_PTR);
+    return <i32>load<usize>(OUT_SIZE);
+  }
+
   /** Number of entries (reads all pairs). */
   size(): i32 {
     return hc.getHeaderMapPairs(this.mapType).length;
@@ -55,6 +93,24 @@ export class HeaderMap extends ReadonlyHeaderMap {
   /** Append another entry. */
   add(name: string, value: string): bool {
     return hc.addHeaderMapValue(this.mapType, name, value) == WasmResult.Ok;
+  }
+
+  /** Raw `set`: replace every value of key with the value bytes. False on CR/LF/NUL (host not called) or host error. */
+  setRaw(keyPtr: usize, keyLen: usize, valuePtr: usize, valueLen: usize): bool {
+    if (illegalBytes(keyPtr, keyLen) || illegalBytes(valuePtr, valueLen)) {
+      hc.setLastStatus(WasmResult.BadArgument);
+      return false;
+    }
+    const r = <WasmResult>abi.proxy_replace_header_map_value(<u32>this.mapType, keyPtr, keyLen, valuePtr, valueLen);
+    hc.setLastStatus(r);
+    return r == WasmResult.Ok;
+  }
+
+  /** Raw `remove` (true also when absent). */
+  removeRaw(keyPtr: usize, keyLen: usize): bool {
+    const r = <WasmResult>abi.proxy_remove_header_map_value(<u32>this.mapType, keyPtr, keyLen);
+    hc.setLastStatus(r);
+    return r == WasmResult.Ok;
   }
 
   /** Remove every entry of `name` (true also when absent). */

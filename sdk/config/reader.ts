@@ -3,7 +3,7 @@
 // comparing key bytes, mark it used, and decode only the value they return. Field paths for error texts
 // are computed from the tape when an error happens, so reading a config builds no path strings.
 // The API and its error texts are documented at the top of json.ts.
-import { JsonOptions, JsonTape, I64Out, DEFAULT_OPTIONS, tokenize, parseI64, K_ARRAY, K_OBJECT, K_STRING,
+import { JsonOptions, JsonTape, I64Out, DEFAULT_OPTIONS, tokenize, parseF64, scaleDecimal, K_ARRAY, K_OBJECT, K_STRING,
   K_KEY, K_NUMBER, K_TRUE, K_FALSE, K_NULL, F_USED, F_OPEN } from "./tape";
 import { jsonQuote } from "./quote";
 import { decimal } from "../logging";
@@ -79,6 +79,44 @@ function describe(t: JsonTape, v: i32): string {
 
 /** Whether string token `i` equals `s` (compared on the bytes when the token is plain ASCII). */
 @inline function tokenIs(t: JsonTape, i: i32, s: string): bool { return t.keyIs(i, s); }
+
+/**
+ * `x` for error texts in the form JavaScript / AssemblyScript print it ("0.0" for integral values, "0.25",
+ * "1e-7", "1.5e+21"), without the standard library's dtoa (~3 KB of code and tables): the shortest digit
+ * count that scaleDecimal maps back to `x`.
+ */
+function formatF64(x: f64): string {
+  if (x != x) return "NaN";
+  const sign = x < 0 ? "-" : "";
+  const a = Math.abs(x);
+  if (a == Infinity) return sign + "Infinity";
+  if (a == Math.floor(a) && a < 1e15) return sign + decimal(<i64>a) + ".0";
+  // decimal exponent of the first digit
+  let e: i32 = 0;
+  for (let b = a; b >= 10; b /= 10) e++;
+  for (let b = a; b < 1; b *= 10) e--;
+  let m: u64 = 0;
+  let p = 1;
+  for (; p <= 17; p++) {
+    const k = p - 1 - e;
+    m = <u64>Math.round(k >= 0 ? a * scaleDecimal(1, k) : a / scaleDecimal(1, -k));
+    if (scaleDecimal(m, e - p + 1) == a) break;
+  }
+  if (p > 17) p = 17;
+  let d = decimal(<i64>m);
+  if (d.length > p) {
+    // rounding carried into a new digit (9.99… → 10.0…)
+    e++;
+    d = d.substring(0, p);
+  }
+  if (e >= 21 || e <= -7) {
+    const mant = d.length > 1 ? d.charAt(0) + "." + d.substring(1) : d;
+    return sign + mant + "e" + (e > 0 ? "+" : "-") + decimal(<i64>(e > 0 ? e : -e));
+  }
+  if (e < 0) return sign + "0." + "0".repeat(-e - 1) + d;
+  if (d.length <= e + 1) return sign + d + "0".repeat(e + 1 - d.length) + ".0";
+  return sign + d.substring(0, e + 1) + "." + d.substring(e + 1);
+}
 
 /** The `{}` configuration null / empty input reads as. */
 @lazy const EMPTY_OBJECT = memory.data<u8>([0x7b, 0x7d]);
@@ -286,9 +324,9 @@ export class ConfigReader {
       this.typeError(name, "a number", f);
       return def;
     }
-    const x = parseFloat(t.numberText(f));
+    const x = parseF64(t.start(f), t.end(f));
     if (x < min || x > max) {
-      this.fail(name, "must be between " + min.toString() + " and " + max.toString() + ", got " + x.toString());
+      this.fail(name, "must be between " + formatF64(min) + " and " + formatF64(max) + ", got " + formatF64(x));
       return def;
     }
     return x;

@@ -47,6 +47,7 @@ export class JsonTape {
   base: usize = 0;
   tape: ArrayBuffer = changetype<ArrayBuffer>(0);
   tokens: i32 = 0;
+  cap: i32 = 0;
   /** Index of the root value's token (0), or -1 when the input had no value (empty/whitespace). */
   root: i32 = -1;
   /** The bare message ("expected ':'"), or null. */
@@ -55,21 +56,46 @@ export class JsonTape {
   offset: i32 = -1;
 
   @inline ptr(i: i32): usize { return changetype<usize>(this.tape) + <usize>i * TOKEN_BYTES; }
-  @inline meta(i: i32): u32 { return load<u32>(this.ptr(i)); }
-  @inline kind(i: i32): u32 { return load<u32>(this.ptr(i)) & 7; }
-  @inline members(i: i32): i32 { return <i32>(load<u32>(this.ptr(i)) >> 8); }
-  @inline start(i: i32): usize { return this.base + <usize>load<u32>(this.ptr(i), 4); }
-  @inline end(i: i32): usize { return this.base + <usize>load<u32>(this.ptr(i), 8); }
+  kind(i: i32): u32 { return load<u32>(this.ptr(i)) & 7; }
+  members(i: i32): i32 { return <i32>(load<u32>(this.ptr(i)) >> 8); }
+  start(i: i32): usize { return this.base + <usize>load<u32>(this.ptr(i), 4); }
+  end(i: i32): usize { return this.base + <usize>load<u32>(this.ptr(i), 8); }
   /** Index of the token after value `i` (skips a container's contents). */
-  @inline next(i: i32): i32 {
+  next(i: i32): i32 {
     const p = this.ptr(i);
     return (load<u32>(p) & 7) >= K_ARRAY ? <i32>load<u32>(p, 8) : i + 1;
   }
-  @inline mark(i: i32, flag: u32): void {
+  mark(i: i32, flag: u32): void {
     const p = this.ptr(i);
     store<u32>(p, load<u32>(p) | flag);
   }
-  @inline has(i: i32, flag: u32): bool { return (load<u32>(this.ptr(i)) & flag) != 0; }
+  has(i: i32, flag: u32): bool { return (load<u32>(this.ptr(i)) & flag) != 0; }
+
+  /** Appends a token (start = byte offset); returns its index. */
+  push(meta: u32, start: usize, w2: u32): i32 {
+    const i = this.tokens;
+    if (i == this.cap) {
+      const nb = new ArrayBuffer((this.cap <<= 1) * <i32>TOKEN_BYTES);
+      memory.copy(changetype<usize>(nb), changetype<usize>(this.tape), <usize>i * TOKEN_BYTES);
+      this.tape = nb;
+    }
+    const p = this.ptr(i);
+    store<u32>(p, meta);
+    store<u32>(p, <u32>start, 4);
+    store<u32>(p, w2, 8);
+    this.tokens = i + 1;
+    return i;
+  }
+  /** Counts one more member of container `i`; false when it already has MAX_MEMBERS. */
+  count(i: i32): bool {
+    const p = this.ptr(i);
+    const m = load<u32>(p);
+    if ((m >> 8) == MAX_MEMBERS) return false;
+    store<u32>(p, m + 256);
+    return true;
+  }
+  /** Links container `i` to the token after it. */
+  close(i: i32): void { store<u32>(this.ptr(i), <u32>this.tokens, 8); }
 
   /** "null", "boolean", "number", "string", "array" or "object". */
   typeName(i: i32): string {
@@ -260,6 +286,74 @@ export function parseI64(p: usize, end: usize, out: I64Out): bool {
   return true;
 }
 
+/** 10^k as f64 for 0 ≤ k ≤ 22 (exact: every product is representable), by multiplication, no table. */
+function pow10(k: i32): f64 {
+  let r: f64 = 1;
+  while (k-- > 0) r *= 10;
+  return r;
+}
+
+/**
+ * m × 10^e10 as f64. Correctly rounded when m < 2^53 and |e10| ≤ 22 (Clinger's fast path: one exact
+ * operand, one rounding), which covers every number of up to 15 significant digits a config holds;
+ * otherwise within a few ulps (scaled in steps of 10^22).
+ */
+export function scaleDecimal(m: u64, e10: i32): f64 {
+  let x = <f64>m;
+  while (e10 > 22) {
+    x *= 1e22;
+    e10 -= 22;
+  }
+  while (e10 < -22) {
+    x /= 1e22;
+    e10 += 22;
+  }
+  return e10 >= 0 ? x * pow10(e10) : x / pow10(-e10);
+}
+
+/**
+ * The f64 value of a validated JSON number in [p, end), without the standard library's strtod (whose
+ * code and tables would weigh ~3 KB in every module that reads a float): the first 19 significant digits
+ * and the exponent go through scaleDecimal (see there for the precision).
+ */
+export function parseF64(p: usize, end: usize): f64 {
+  let neg = false;
+  if (load<u8>(p) == 0x2d) {
+    neg = true;
+    p++;
+  }
+  let m: u64 = 0;
+  let digits = 0;
+  let e10: i32 = 0;
+  let frac = false;
+  for (; p < end; p++) {
+    const c = <u32>load<u8>(p);
+    if (c == 0x2e) {
+      frac = true;
+      continue;
+    }
+    if (c - 0x30 >= 10) break;
+    if (digits < 19) {
+      if (m != 0 || c != 0x30) digits++;
+      m = m * 10 + <u64>(c - 0x30);
+      if (frac) e10--;
+    } else if (!frac) {
+      e10++; // a dropped integer digit
+    }
+  }
+  if (p < end) {
+    // exponent (validated: [eE][+-]?digits)
+    p++;
+    let eneg = false;
+    if (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d) eneg = load<u8>(p++) == 0x2d;
+    let x: i32 = 0;
+    for (; p < end; p++) if (x < 100000) x = x * 10 + <i32>(load<u8>(p) - 0x30);
+    e10 += eneg ? -x : x;
+  }
+  const v = m == 0 ? 0.0 : scaleDecimal(m, e10);
+  return neg ? -v : v;
+}
+
 /** Leading significant digits of the largest finite f64 boundary (2^1024 - 2^970 rounds to infinity). */
 const F64_LIMIT_DIGITS = "1797693134862315807937289714053034150799";
 
@@ -268,518 +362,215 @@ function hexByte(c: u32): string {
   return "0x" + digits.charAt(<i32>(c >> 4)) + digits.charAt(<i32>(c & 15));
 }
 
-/** The validating tokenizer (one per parse). */
-class Tokenizer {
-  t: JsonTape;
-  base: usize;
-  end: usize;
-  pos: usize;
-  depth: i32 = 0;
-  maxDepth: i32;
-  maxString: i32;
-  cap: i32;
-  errAt: usize = 0;
-  /** Duplicate-key index for objects with many members: pairs (key token, object token), 0 = empty. */
-  dupTable: StaticArray<i32> | null = null;
-  dupUsed: i32 = 0;
+// The scanner's error (first one wins) and per-token results; module state, since one parse runs at a time.
+let errMsg: string | null = null;
+let errAt: usize = 0;
+let scanComplex = false;
 
-  constructor(t: JsonTape, base: usize, len: usize, opts: JsonOptions) {
-    this.t = t;
-    this.base = base;
-    this.end = base + len;
-    this.pos = base;
-    this.maxDepth = opts.maxDepth < 1 ? 1 : opts.maxDepth > 1000 ? 1000 : opts.maxDepth;
-    this.maxString = opts.maxStringLength;
-    // a guess that fits most configs (one token per ~6 bytes); grows by doubling
-    this.cap = <i32>(len / 6) + 16;
-    t.tape = new ArrayBuffer(this.cap * <i32>TOKEN_BYTES);
+function fail(msg: string, at: usize): usize {
+  if (errMsg == null) {
+    errMsg = msg;
+    errAt = at;
   }
+  return 0;
+}
 
-  fail(msg: string, at: usize): void {
-    if (this.t.message == null) {
-      this.t.message = msg;
-      this.errAt = at;
-    }
+@inline function isWs(c: u32): bool { return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09; }
+function ws(p: usize, end: usize): usize {
+  while (p < end && isWs(load<u8>(p))) p++;
+  return p;
+}
+@inline function isDigit(p: usize, end: usize): bool { return p < end && <u32>load<u8>(p) - 0x30 < 10; }
+
+function hex4(q: usize, end: usize): i32 {
+  if (q + 4 > end) return -1;
+  let v: i32 = 0;
+  for (let i: usize = 0; i < 4; i++) {
+    const h = hexVal(<u32>load<u8>(q + i));
+    if (h < 0) return -1;
+    v = (v << 4) | h;
   }
+  return v;
+}
 
-  /** Appends a token; returns its index. */
-  push(meta: u32, start: usize, w2: u32): i32 {
-    const t = this.t;
-    const i = t.tokens;
-    if (i == this.cap) {
-      const nc = this.cap << 1;
-      const nb = new ArrayBuffer(nc * <i32>TOKEN_BYTES);
-      memory.copy(changetype<usize>(nb), changetype<usize>(t.tape), <usize>i * TOKEN_BYTES);
-      t.tape = nb;
-      this.cap = nc;
-    }
-    const p = t.ptr(i);
-    store<u32>(p, meta);
-    store<u32>(p, <u32>(start - this.base), 4);
-    store<u32>(p, w2, 8);
-    t.tokens = i + 1;
-    return i;
-  }
-
-  unexpected(): void {
-    const p = this.pos;
-    if (p >= this.end) {
-      this.fail("unexpected end of input", p);
-      return;
-    }
+/** Validates the string whose '"' is at `open`; returns the end (past the closing quote) or 0. */
+function scanString(open: usize, end: usize, maxString: usize): usize {
+  let p = open + 1;
+  let w: usize = 0; // length in UTF-16 units
+  scanComplex = false;
+  while (true) {
+    if (p >= end) return fail("unterminated string", open);
+    if (w > maxString) break;
     const c = <u32>load<u8>(p);
-    if (c >= 0x20 && c < 0x7f) this.fail("unexpected character '" + String.fromCharCode(c) + "'", p);
-    else this.fail("unexpected byte " + hexByte(c), p);
-  }
-
-  @inline skipWs(): void {
-    let p = this.pos;
-    const end = this.end;
-    while (p < end) {
-      const c = <u32>load<u8>(p);
-      if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
+    if (c == 0x22) break;
+    if (c >= 0x20 && c < 0x80 && c != 0x5c) {
+      w++;
       p++;
+      continue;
     }
-    this.pos = p;
-  }
-
-  /** Expects `word` (ASCII) at pos. */
-  literal(word: string, kind: u32): bool {
-    const n = <usize>word.length;
-    const p = this.pos;
-    for (let i: usize = 0; i < n; i++) {
-      if (p + i >= this.end || <u32>load<u8>(p + i) != <u32>word.charCodeAt(<i32>i)) {
-        this.pos = p + i;
-        if (p + i >= this.end) this.fail("unexpected end of input", p + i);
-        else this.fail("invalid literal, expected '" + word + "'", p);
-        return false;
-      }
-    }
-    this.pos = p + n;
-    this.push(kind, p, <u32>(p + n - this.base));
-    return true;
-  }
-
-  value(): bool {
-    this.skipWs();
-    if (this.pos >= this.end) {
-      this.fail("unexpected end of input", this.pos);
-      return false;
-    }
-    const c = <u32>load<u8>(this.pos);
-    switch (c) {
-      case 0x7b: return this.object();
-      case 0x5b: return this.array();
-      case 0x22: return this.string(K_STRING);
-      case 0x74: return this.literal("true", K_TRUE);
-      case 0x66: return this.literal("false", K_FALSE);
-      case 0x6e: return this.literal("null", K_NULL);
-      default: {
-        if (c == 0x2d || c - 0x30 < 10) return this.number();
-        this.unexpected();
-        return false;
-      }
-    }
-  }
-
-  enter(): bool {
-    if (++this.depth > this.maxDepth) {
-      this.fail("nesting deeper than " + decimal(this.maxDepth) + " levels", this.pos);
-      return false;
-    }
-    return true;
-  }
-
-  /** Closes container token `i` with `n` members: link to the next token. */
-  close(i: i32, n: u32): bool {
-    if (n > MAX_MEMBERS) {
-      this.fail("more than " + decimal(MAX_MEMBERS) + " members in one array or object", this.t.start(i));
-      return false;
-    }
-    const p = this.t.ptr(i);
-    store<u32>(p, load<u32>(p) | (n << 8));
-    store<u32>(p, <u32>this.t.tokens, 8);
-    this.depth--;
-    return true;
-  }
-
-  array(): bool {
-    if (!this.enter()) return false;
-    const me = this.push(K_ARRAY, this.pos, 0);
-    this.pos++; // '['
-    let n: u32 = 0;
-    this.skipWs();
-    if (this.pos < this.end && <u32>load<u8>(this.pos) == 0x5d) {
-      this.pos++;
-      return this.close(me, 0);
-    }
-    while (true) {
-      if (!this.value()) return false;
-      n++;
-      this.skipWs();
-      if (this.pos >= this.end) {
-        this.fail("unexpected end of input, expected ',' or ']'", this.pos);
-        return false;
-      }
-      const c = <u32>load<u8>(this.pos);
-      if (c == 0x2c) {
-        this.pos++;
+    scanComplex = true;
+    if (c == 0x5c) {
+      if (p + 1 >= end) return fail("unterminated string", open);
+      const e = <u32>load<u8>(p + 1);
+      if (e == 0x75) {
+        const u = hex4(p + 2, end);
+        if (u < 0) return fail("invalid \\u escape", p);
+        if (u >= 0xd800 && u < 0xdc00) {
+          // high surrogate: must be followed by \u + low surrogate
+          let lo: i32 = -1;
+          if (p + 7 < end && load<u8>(p + 6) == 0x5c && load<u8>(p + 7) == 0x75) lo = hex4(p + 8, end);
+          if (lo < 0xdc00 || lo > 0xdfff) return fail("unpaired surrogate in \\u escape", p);
+          w += 2;
+          p += 12;
+          continue;
+        }
+        if (u >= 0xdc00 && u <= 0xdfff) return fail("unpaired surrogate in \\u escape", p);
+        w++;
+        p += 6;
         continue;
       }
-      if (c == 0x5d) {
-        this.pos++;
-        break;
-      }
-      this.fail("expected ',' or ']'", this.pos);
-      return false;
-    }
-    return this.close(me, n);
-  }
-
-  object(): bool {
-    if (!this.enter()) return false;
-    const me = this.push(K_OBJECT, this.pos, 0);
-    this.pos++; // '{'
-    let n: u32 = 0;
-    this.skipWs();
-    if (this.pos < this.end && <u32>load<u8>(this.pos) == 0x7d) {
-      this.pos++;
-      return this.close(me, 0);
-    }
-    while (true) {
-      this.skipWs();
-      if (this.pos >= this.end) {
-        this.fail("unexpected end of input, expected a string key", this.pos);
-        return false;
-      }
-      if (<u32>load<u8>(this.pos) != 0x22) {
-        this.fail("expected a string key", this.pos);
-        return false;
-      }
-      const keyAt = this.pos;
-      if (!this.string(K_KEY)) return false;
-      const key = this.t.tokens - 1;
-      // duplicate keys are almost always a config mistake: reject them
-      if (this.isDuplicate(me, key, n)) {
-        this.fail("duplicate key \"" + this.t.string(key) + "\"", keyAt);
-        return false;
-      }
-      this.skipWs();
-      if (this.pos >= this.end || <u32>load<u8>(this.pos) != 0x3a) {
-        this.fail(this.pos >= this.end ? "unexpected end of input, expected ':'" : "expected ':'", this.pos);
-        return false;
-      }
-      this.pos++;
-      if (!this.value()) return false;
-      n++;
-      this.skipWs();
-      if (this.pos >= this.end) {
-        this.fail("unexpected end of input, expected ',' or '}'", this.pos);
-        return false;
-      }
-      const c = <u32>load<u8>(this.pos);
-      if (c == 0x2c) {
-        this.pos++;
+      if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
+        w++;
+        p += 2;
         continue;
       }
-      if (c == 0x7d) {
-        this.pos++;
-        break;
-      }
-      this.fail("expected ',' or '}'", this.pos);
-      return false;
+      return fail(e >= 0x20 && e < 0x7f ? "invalid escape '\\" + String.fromCharCode(e) + "'" : "invalid escape", p);
     }
-    return this.close(me, n);
+    if (c < 0x20) return fail(c == 0 ? "NUL byte in string" : "control character " + hexByte(c) + " in string (must be escaped)", p);
+    // multi-byte UTF-8, strictly validated (RFC 3629)
+    let need: usize = 3;
+    let lo: u32 = 0x80;
+    let hi: u32 = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c == 0xe0) lo = 0xa0;
+      else if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      if (c == 0xf0) lo = 0x90;
+      else if (c == 0xf4) hi = 0x8f;
+    } else return fail("invalid UTF-8 byte " + hexByte(c), p);
+    if (p + need >= end) return fail("truncated UTF-8 sequence", p);
+    for (let k: usize = 1; k <= need; k++) {
+      const b = <u32>load<u8>(p + k);
+      if (b < lo || b > hi) return fail("invalid UTF-8 sequence", p);
+      lo = 0x80;
+      hi = 0xbf;
+    }
+    w += need == 3 ? 2 : 1;
+    p += need + 1;
   }
+  if (w > maxString) return fail("string longer than " + decimal(<i64>maxString) + " characters", open);
+  return p + 1;
+}
 
-  /** Whether key token `key` (the `n`-th member of object `obj`) repeats an earlier key of that object. */
-  isDuplicate(obj: i32, key: i32, n: u32): bool {
-    const t = this.t;
-    if (n < 16) {
-      let k = obj + 1;
-      for (let j: u32 = 0; j < n; j++) {
-        if (keysEqual(t, k, key)) return true;
-        k = t.next(k + 1);
-      }
-      return false;
-    }
-    if (n == 16) {
-      // from now on this object's keys go through the hash index
-      let k = obj + 1;
-      for (let j: u32 = 0; j < n; j++) {
-        this.dupInsert(obj, k);
-        k = t.next(k + 1);
-      }
-    }
-    return this.dupInsert(obj, key);
+/** Validates the number at `start`; returns its end or 0. scanComplex = written with '.' or an exponent. */
+function scanNumber(start: usize, end: usize): usize {
+  let p = start;
+  if (load<u8>(p) == 0x2d) p++;
+  if (!isDigit(p, end)) return fail("expected a digit", p);
+  // decimal magnitude: the value lies in [10^(mag-1), 10^mag) (all digits 0: firstSig stays 0)
+  let mag: i64 = 0;
+  let firstSig: usize = 0;
+  if (load<u8>(p) == 0x30) {
+    p++;
+    if (isDigit(p, end)) return fail("leading zeros are not allowed", p - 1);
+  } else {
+    firstSig = p;
+    while (isDigit(p, end)) p++;
+    mag = <i64>(p - firstSig);
   }
+  scanComplex = false;
+  if (p < end && load<u8>(p) == 0x2e) {
+    scanComplex = true;
+    p++;
+    if (!isDigit(p, end)) return fail("expected a digit after '.'", p);
+    for (; isDigit(p, end); p++) {
+      if (firstSig == 0) {
+        if (load<u8>(p) != 0x30) firstSig = p;
+        else mag--;
+      }
+    }
+  }
+  let exp: i64 = 0;
+  if (p < end && (load<u8>(p) | 0x20) == 0x65) {
+    scanComplex = true;
+    p++;
+    let eneg = false;
+    if (p < end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) eneg = load<u8>(p++) == 0x2d;
+    if (!isDigit(p, end)) return fail("expected a digit in exponent", p);
+    for (; isDigit(p, end); p++) {
+      exp = exp * 10 + <i64>(<u32>load<u8>(p) - 0x30);
+      if (exp > 100000) exp = 100000;
+    }
+    if (eneg) exp = -exp;
+  }
+  // f64 overflows to infinity from 1.7976931348623158079…e308 on: rejected like a non-finite result
+  if (firstSig != 0 && mag + exp >= 309) {
+    let cmp = mag + exp > 309 ? 1 : 0;
+    let q = firstSig;
+    // same magnitude as the limit: compare the significant digits with its leading ones, then the rest with 0
+    for (let k = 0; cmp == 0 && q < p; q++) {
+      const d = <i32>load<u8>(q);
+      if (d == 0x2e) continue;
+      if (d - 0x30 >= 10) break;
+      const l = k < F64_LIMIT_DIGITS.length ? F64_LIMIT_DIGITS.charCodeAt(k++) : 0x30;
+      cmp = d > l ? 1 : d < l ? -1 : 0;
+    }
+    if (cmp > 0) return fail("number out of range", start);
+  }
+  return p;
+}
 
-  /** Inserts (obj, key) into the index; true when the object already had an equal key. */
-  dupInsert(obj: i32, key: i32): bool {
-    let table = this.dupTable;
-    if (table == null || (this.dupUsed + 1) * 2 > (table.length >> 1)) table = this.dupGrow();
+/** Duplicate-key index for objects with many members: (key token, object token) pairs, 0 = empty slot. */
+class DupIndex {
+  table: StaticArray<i32> = new StaticArray<i32>(128);
+  used: i32 = 0;
+
+  /** Inserts; true when the object already had an equal key. */
+  insert(t: JsonTape, obj: i32, key: i32): bool {
+    let table = this.table;
+    if ((this.used + 1) * 4 > table.length) {
+      // grow ×2 and re-insert
+      const old = table;
+      this.table = table = new StaticArray<i32>(old.length << 1);
+      this.used = 0;
+      for (let s = 0; s < old.length; s += 2) {
+        const k = unchecked(old[s]);
+        if (k != 0) this.insert(t, unchecked(old[s + 1]), k);
+      }
+    }
     const mask = (table.length >> 1) - 1;
-    let h = (keyHash(this.t, key) ^ (<u32>obj * 0x9e3779b1)) & <u32>mask;
+    let h = (keyHash(t, key) ^ (<u32>obj * 0x9e3779b1)) & <u32>mask;
     while (true) {
-      const k = unchecked(table[<i32>h << 1]);
+      const s = <i32>h << 1;
+      const k = unchecked(table[s]);
       if (k == 0) {
-        unchecked((table[<i32>h << 1] = key));
-        unchecked((table[(<i32>h << 1) + 1] = obj));
-        this.dupUsed++;
+        unchecked((table[s] = key));
+        unchecked((table[s + 1] = obj));
+        this.used++;
         return false;
       }
-      if (unchecked(table[(<i32>h << 1) + 1]) == obj && keysEqual(this.t, k, key)) return true;
+      if (unchecked(table[s + 1]) == obj && keysEqual(t, k, key)) return true;
       h = (h + 1) & <u32>mask;
     }
   }
-
-  dupGrow(): StaticArray<i32> {
-    const old = this.dupTable;
-    const slots = old == null ? 64 : old.length; // doubles: length = 2 * slots
-    const table = new StaticArray<i32>(slots << 1);
-    this.dupTable = table;
-    if (old != null) {
-      const mask = slots - 1;
-      for (let s = 0; s < old.length; s += 2) {
-        const k = unchecked(old[s]);
-        if (k == 0) continue;
-        const obj = unchecked(old[s + 1]);
-        let h = (keyHash(this.t, k) ^ (<u32>obj * 0x9e3779b1)) & <u32>mask;
-        while (unchecked(table[<i32>h << 1]) != 0) h = (h + 1) & <u32>mask;
-        unchecked((table[<i32>h << 1] = k));
-        unchecked((table[(<i32>h << 1) + 1] = obj));
-      }
-    }
-    return table;
-  }
-
-  number(): bool {
-    const start = this.pos;
-    const end = this.end;
-    let p = start;
-    if (<u32>load<u8>(p) == 0x2d) p++;
-    if (p >= end || <u32>load<u8>(p) - 0x30 >= 10) {
-      this.pos = p;
-      this.fail("expected a digit", p);
-      return false;
-    }
-    let isFloat = false;
-    // decimal magnitude: the value lies in [10^(mag-1), 10^mag) (0 when every digit is 0)
-    let mag: i64 = 0;
-    let firstSig: usize = 0; // address of the first nonzero digit, 0 = none
-    if (<u32>load<u8>(p) == 0x30) {
-      p++;
-      if (p < end && <u32>load<u8>(p) - 0x30 < 10) {
-        this.fail("leading zeros are not allowed", p - 1);
-        return false;
-      }
-    } else {
-      firstSig = p;
-      while (p < end && <u32>load<u8>(p) - 0x30 < 10) p++;
-      mag = <i64>(p - firstSig);
-    }
-    if (p < end && <u32>load<u8>(p) == 0x2e) {
-      isFloat = true;
-      p++;
-      if (p >= end || <u32>load<u8>(p) - 0x30 >= 10) {
-        this.fail("expected a digit after '.'", p);
-        return false;
-      }
-      while (p < end && <u32>load<u8>(p) - 0x30 < 10) {
-        if (firstSig == 0) {
-          if (<u32>load<u8>(p) != 0x30) firstSig = p;
-          else mag--;
-        }
-        p++;
-      }
-    }
-    let exp: i64 = 0;
-    if (p < end && (<u32>load<u8>(p) | 0x20) == 0x65) {
-      isFloat = true;
-      p++;
-      let eneg = false;
-      if (p < end && (<u32>load<u8>(p) == 0x2b || <u32>load<u8>(p) == 0x2d)) {
-        eneg = <u32>load<u8>(p) == 0x2d;
-        p++;
-      }
-      if (p >= end || <u32>load<u8>(p) - 0x30 >= 10) {
-        this.fail("expected a digit in exponent", p);
-        return false;
-      }
-      while (p < end && <u32>load<u8>(p) - 0x30 < 10) {
-        exp = exp * 10 + <i64>(<u32>load<u8>(p) - 0x30);
-        if (exp > 100000) exp = 100000;
-        p++;
-      }
-      if (eneg) exp = -exp;
-    }
-    this.pos = p;
-    // f64 overflows to infinity from 1.7976931348623158079…e308 on: reject like a non-finite result
-    if (firstSig != 0 && mag + exp >= 309) {
-      let over = mag + exp > 309;
-      if (!over) {
-        // same magnitude as the limit: compare the significant digits with it
-        let q = firstSig;
-        let cmp = 0;
-        const lim = F64_LIMIT_DIGITS;
-        for (let k = 0; k < lim.length; k++) {
-          while (q < p && <u32>load<u8>(q) == 0x2e) q++;
-          const d = q < p && <u32>load<u8>(q) - 0x30 < 10 ? <i32>load<u8>(q) : 0x30;
-          if (q < p && <u32>load<u8>(q) - 0x30 < 10) q++;
-          const l = <i32>lim.charCodeAt(k);
-          if (d != l) {
-            cmp = d < l ? -1 : 1;
-            break;
-          }
-        }
-        if (cmp == 0) {
-          // equal to the limit's leading digits: over it unless the rest is all zeros
-          while (q < p && (<u32>load<u8>(q) - 0x30 < 10 || <u32>load<u8>(q) == 0x2e)) {
-            if (<u32>load<u8>(q) - 0x31 < 9) cmp = 1;
-            q++;
-          }
-        }
-        over = cmp > 0;
-      }
-      if (over) {
-        this.fail("number out of range", start);
-        return false;
-      }
-    }
-    this.push(K_NUMBER | (isFloat ? F_COMPLEX : 0), start, <u32>(p - this.base));
-    return true;
-  }
-
-  /** Validates a string at pos (which holds '"') and pushes it as `kind`. */
-  string(kind: u32): bool {
-    const open = this.pos;
-    const end = this.end;
-    let p = open + 1;
-    // fast path: plain ASCII without escapes
-    while (p < end) {
-      const c = <u32>load<u8>(p);
-      if (c == 0x22 || c == 0x5c || c < 0x20 || c >= 0x80) break;
-      p++;
-    }
-    let w: usize = p - open - 1; // length in UTF-16 units
-    let complex = false;
-    while (true) {
-      if (p >= end) {
-        this.fail("unterminated string", open);
-        return false;
-      }
-      if (w > <usize>this.maxString) {
-        this.fail("string longer than " + decimal(this.maxString) + " characters", open);
-        return false;
-      }
-      const c = <u32>load<u8>(p);
-      if (c == 0x22) break;
-      complex = true;
-      if (c < 0x80) {
-        if (c == 0x5c) {
-          if (p + 1 >= end) {
-            this.fail("unterminated string", open);
-            return false;
-          }
-          const e = <u32>load<u8>(p + 1);
-          if (e == 0x75) {
-            const u = this.hex4(p + 2);
-            if (u < 0) {
-              this.fail("invalid \\u escape", p);
-              return false;
-            }
-            if (u >= 0xd800 && u < 0xdc00) {
-              // high surrogate: must be followed by \u + low surrogate
-              let lo: i32 = -1;
-              if (p + 7 < end && <u32>load<u8>(p + 6) == 0x5c && <u32>load<u8>(p + 7) == 0x75) lo = this.hex4(p + 8);
-              if (lo < 0xdc00 || lo > 0xdfff) {
-                this.fail("unpaired surrogate in \\u escape", p);
-                return false;
-              }
-              w += 2;
-              p += 12;
-              continue;
-            }
-            if (u >= 0xdc00 && u <= 0xdfff) {
-              this.fail("unpaired surrogate in \\u escape", p);
-              return false;
-            }
-            w++;
-            p += 6;
-            continue;
-          }
-          if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
-            w++;
-            p += 2;
-            continue;
-          }
-          if (e >= 0x20 && e < 0x7f) this.fail("invalid escape '\\" + String.fromCharCode(e) + "'", p);
-          else this.fail("invalid escape", p);
-          return false;
-        }
-        if (c < 0x20) {
-          this.fail(c == 0 ? "NUL byte in string" : "control character " + hexByte(c) + " in string (must be escaped)", p);
-          return false;
-        }
-        w++;
-        p++;
-        continue;
-      }
-      // multi-byte UTF-8, strictly validated (RFC 3629)
-      let need: usize = 0;
-      let lo: u32 = 0x80;
-      let hi: u32 = 0xbf;
-      if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-      } else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        if (c == 0xe0) lo = 0xa0;
-        else if (c == 0xed) hi = 0x9f;
-      } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        if (c == 0xf0) lo = 0x90;
-        else if (c == 0xf4) hi = 0x8f;
-      } else {
-        this.fail("invalid UTF-8 byte " + hexByte(c), p);
-        return false;
-      }
-      if (p + need >= end) {
-        this.fail("truncated UTF-8 sequence", p);
-        return false;
-      }
-      for (let k: usize = 1; k <= need; k++) {
-        const b = <u32>load<u8>(p + k);
-        if (b < lo || b > hi) {
-          this.fail("invalid UTF-8 sequence", p);
-          return false;
-        }
-        lo = 0x80;
-        hi = 0xbf;
-      }
-      w += need == 3 ? 2 : 1;
-      p += need + 1;
-    }
-    if (w > <usize>this.maxString) {
-      this.fail("string longer than " + decimal(this.maxString) + " characters", open);
-      return false;
-    }
-    this.pos = p + 1;
-    this.push(kind | (complex ? F_COMPLEX : 0), open, <u32>(p + 1 - this.base));
-    return true;
-  }
-
-  /** Four hex digits at q, or -1. */
-  hex4(q: usize): i32 {
-    if (q + 4 > this.end) return -1;
-    let v: i32 = 0;
-    for (let i: usize = 0; i < 4; i++) {
-      const h = hexVal(<u32>load<u8>(q + i));
-      if (h < 0) return -1;
-      v = (v << 4) | h;
-    }
-    return v;
-  }
 }
+
+/** Whether key token `key`, the `n`-th member of object `obj`, repeats an earlier key of that object. */
+function isDuplicate(t: JsonTape, dup: DupIndex, obj: i32, key: i32, n: i32): bool {
+  if (n < 16) {
+    for (let k = obj + 1, j = 0; j < n; j++, k = t.next(k + 1)) if (keysEqual(t, k, key)) return true;
+    return false;
+  }
+  if (n == 16) {
+    // from now on this object's keys go through the hash index
+    for (let k = obj + 1, j = 0; j < n; j++, k = t.next(k + 1)) dup.insert(t, obj, k);
+  }
+  return dup.insert(t, obj, key);
+}
+
+const S_VALUE = 0, S_AFTER = 1, S_KEY = 2;
 
 /** Whether key tokens `a` and `b` are the same string. */
 function keysEqual(t: JsonTape, a: i32, b: i32): bool {
@@ -804,9 +595,9 @@ function keyHash(t: JsonTape, k: i32): u32 {
 }
 
 /**
- * Validates `len` bytes at `ptr` into a tape. `input` (optional) is kept alive with the tape. An empty or
- * whitespace-only input is an error ("unexpected end of input") unless `emptyIsNothing`, in which case the
- * tape has `root == -1`.
+ * Validates `len` bytes at `ptr` into a tape: one loop with an explicit container stack (no recursion).
+ * `input` (optional) is kept alive with the tape. An empty or whitespace-only input is an error
+ * ("unexpected end of input") unless `emptyIsNothing`, in which case the tape has `root == -1`.
  */
 export function tokenize(ptr: usize, len: usize, opts: JsonOptions, input: ArrayBuffer | null, emptyIsNothing: bool): JsonTape {
   const t = new JsonTape();
@@ -817,21 +608,139 @@ export function tokenize(ptr: usize, len: usize, opts: JsonOptions, input: Array
     t.offset = opts.maxBytes;
     return t;
   }
-  const z = new Tokenizer(t, ptr, len, opts);
+  // a first guess (one token per ~6 bytes) that fits most configs; push() doubles it
+  t.cap = <i32>(len / 6) + 16;
+  t.tape = new ArrayBuffer(t.cap * <i32>TOKEN_BYTES);
+  errMsg = null;
+  const end = ptr + len;
+  const maxDepth = opts.maxDepth < 1 ? 1 : opts.maxDepth > 1000 ? 1000 : opts.maxDepth;
+  const maxString = <usize>opts.maxStringLength;
+  let stack = new StaticArray<i32>(maxDepth < 16 ? maxDepth : 16);
+  let depth = 0;
+  let dup: DupIndex | null = null;
+  let p = ptr;
   // optional UTF-8 byte order mark
-  if (len >= 3 && load<u8>(ptr) == 0xef && load<u8>(ptr + 1) == 0xbb && load<u8>(ptr + 2) == 0xbf) z.pos += 3;
-  if (emptyIsNothing) {
-    z.skipWs();
-    if (z.pos >= z.end) return t;
+  if (len >= 3 && load<u8>(ptr) == 0xef && load<u8>(ptr + 1) == 0xbb && load<u8>(ptr + 2) == 0xbf) p += 3;
+  if (emptyIsNothing && ws(p, end) >= end) return t;
+  let state = S_VALUE;
+  while (errMsg == null) {
+    p = ws(p, end);
+    if (state == S_VALUE) {
+      if (p >= end) {
+        fail("unexpected end of input", p);
+        break;
+      }
+      const c = <u32>load<u8>(p);
+      if (c == 0x7b || c == 0x5b) {
+        if (depth >= maxDepth) {
+          fail("nesting deeper than " + decimal(maxDepth) + " levels", p);
+          break;
+        }
+        if (depth == stack.length) {
+          const bigger = new StaticArray<i32>(depth << 1);
+          memory.copy(changetype<usize>(bigger), changetype<usize>(stack), <usize>depth << 2);
+          stack = bigger;
+        }
+        unchecked((stack[depth++] = t.push(c == 0x7b ? K_OBJECT : K_ARRAY, p - ptr, 0)));
+        p = ws(p + 1, end);
+        if (p < end && load<u8>(p) == c + 2) {
+          // "{}" / "[]" ('}' and ']' are '{' + 2 and '[' + 2)
+          t.close(unchecked(stack[--depth]));
+          p++;
+          state = S_AFTER;
+        } else {
+          state = c == 0x7b ? S_KEY : S_VALUE;
+        }
+        continue;
+      }
+      let q: usize = 0;
+      let kind = K_NUMBER;
+      if (c == 0x22) {
+        q = scanString(p, end, maxString);
+        kind = K_STRING;
+      } else if (c == 0x2d || c - 0x30 < 10) {
+        q = scanNumber(p, end);
+      } else if (c == 0x74 || c == 0x66 || c == 0x6e) {
+        const word = c == 0x74 ? "true" : c == 0x66 ? "false" : "null";
+        kind = c == 0x74 ? K_TRUE : c == 0x66 ? K_FALSE : K_NULL;
+        scanComplex = false;
+        q = p + <usize>word.length;
+        for (let i = 0; i < word.length; i++) {
+          const at = p + <usize>i;
+          if (at >= end) q = fail("unexpected end of input", at);
+          else if (<u32>load<u8>(at) != <u32>word.charCodeAt(i)) q = fail("invalid literal, expected '" + word + "'", p);
+          if (q == 0) break;
+        }
+      } else {
+        fail(c >= 0x20 && c < 0x7f ? "unexpected character '" + String.fromCharCode(c) + "'" : "unexpected byte " + hexByte(c), p);
+      }
+      if (q == 0) break;
+      t.push(kind | (scanComplex ? F_COMPLEX : 0), p - ptr, <u32>(q - ptr));
+      p = q;
+      state = S_AFTER;
+      continue;
+    }
+    if (state == S_AFTER) {
+      if (depth == 0) {
+        if (p < end) fail("unexpected trailing data after the JSON value", p);
+        break;
+      }
+      const cont = unchecked(stack[depth - 1]);
+      const isObj = t.kind(cont) == K_OBJECT;
+      if (!t.count(cont)) {
+        fail("more than " + decimal(MAX_MEMBERS) + " members in one array or object", t.start(cont));
+        break;
+      }
+      if (p >= end) {
+        fail(isObj ? "unexpected end of input, expected ',' or '}'" : "unexpected end of input, expected ',' or ']'", p);
+        break;
+      }
+      const c = <u32>load<u8>(p++);
+      if (c == 0x2c) {
+        state = isObj ? S_KEY : S_VALUE;
+      } else if (c == (isObj ? 0x7d : 0x5d)) {
+        t.close(cont);
+        depth--;
+      } else {
+        fail(isObj ? "expected ',' or '}'" : "expected ',' or ']'", p - 1);
+      }
+      continue;
+    }
+    // S_KEY
+    if (p >= end) {
+      fail("unexpected end of input, expected a string key", p);
+      break;
+    }
+    if (load<u8>(p) != 0x22) {
+      fail("expected a string key", p);
+      break;
+    }
+    const q = scanString(p, end, maxString);
+    if (q == 0) break;
+    const key = t.push(K_KEY | (scanComplex ? F_COMPLEX : 0), p - ptr, <u32>(q - ptr));
+    // duplicate keys are almost always a config mistake: reject them
+    const obj = unchecked(stack[depth - 1]);
+    const n = t.members(obj);
+    if (n >= 16 && dup == null) dup = new DupIndex();
+    if (isDuplicate(t, changetype<DupIndex>(dup), obj, key, n)) {
+      fail("duplicate key \"" + t.string(key) + "\"", p);
+      break;
+    }
+    p = ws(q, end);
+    if (p >= end || load<u8>(p) != 0x3a) {
+      fail(p >= end ? "unexpected end of input, expected ':'" : "expected ':'", p);
+      break;
+    }
+    p++;
+    state = S_VALUE;
   }
-  if (z.value()) {
-    z.skipWs();
-    if (z.pos < z.end) z.fail("unexpected trailing data after the JSON value", z.pos);
+  const msg = errMsg;
+  if (msg != null) {
+    t.message = msg;
+    t.offset = <i32>(errAt - ptr);
+    errMsg = null;
+  } else {
+    t.root = 0;
   }
-  if (t.message != null) {
-    t.offset = <i32>(z.errAt - ptr);
-    return t;
-  }
-  t.root = 0;
   return t;
 }

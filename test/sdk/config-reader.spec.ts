@@ -230,3 +230,29 @@ describe("ConfigReader: count/item iteration", () => {
     expect(r.finish()).toBe(true);
   });
 });
+
+describe("ConfigReader: f64 without the standard library's strtod/dtoa", () => {
+  it("parses decimal and exponent forms exactly where Clinger's fast path applies", () => {
+    const r = cfg("{\"a\":0.1,\"b\":1e22,\"c\":-123.456e-3,\"d\":0.000001,\"e\":5e-324,\"f\":1.7976931348623157e308,\"g\":123456789012345678901234567890}");
+    expect(r.f64("a", 0)).toBe(0.1);
+    expect(r.f64("b", 0)).toBe(1e22);
+    expect(r.f64("c", 0)).toBe(-0.123456);
+    expect(r.f64("d", 0)).toBe(0.000001);
+    expect(r.f64("e", 1) >= 0).toBe(true);
+    expect(r.f64("f", 0) > 1.79e308).toBe(true);
+    const g = r.f64("g", 0);
+    expect(Math.abs(g - 1.2345678901234568e29) <= 1e14).toBe(true); // 19 digits kept, within a few ulps
+    expect(r.ok).toBe(true);
+  });
+  it("prints range errors like AssemblyScript's toString", () => {
+    const cases = ["0.25", "-0.0025", "1e-7", "1.5e+21", "2000000000000000.0", "12345.678", "-3.0", "0.30000000000000004"];
+    for (let i = 0; i < cases.length; i++) {
+      const r = cfg("{\"x\":" + cases[i] + "}");
+      r.f64("x", 0, 100, 200);
+      expect(r.error!).toBe("config field 'x': must be between 100.0 and 200.0, got " + cases[i]);
+    }
+    const q = cfg("{\"x\":1}");
+    q.f64("x", 0, 0.5, 0.75);
+    expect(q.error!).toBe("config field 'x': must be between 0.5 and 0.75, got 1.0");
+  });
+});

@@ -13,10 +13,15 @@
 //   4. the id goes to Envoy filter state via set_envoy_filter_state(`filter_state_key`, id).
 // Response headers (upstream responses and local replies of other filters alike): `header_name` = the id
 // (`echo_request_id`), traceparent = the one sent upstream (`echo_traceparent`).
+//
+// Hot path: headers are read and written as raw UTF-8 bytes (HeaderMap.getRaw/setRaw) and validated in
+// place; ids are rendered into static buffers; randomness comes from a pool refilled by one random_get per
+// ~36 requests; the stream keeps the id and trace as integers (a kept id is the only per-request copy).
 import {
   RootContext, HttpContext, FilterHeadersStatus, ConfigReader, Counter, registerRootContext,
-  randomBytes, setEnvoyFilterState, isLogEnabled, LogLevel, logInfo, logWarn, logError,
+  callForeignFunction, rawValuePtr, MetricType, isLogEnabled, LogLevel, logInfo, logWarn, logError,
 } from "../../../sdk";
+import { randomGet } from "../../../sdk/hostcalls";
 export * from "../../../sdk/abi/exports";
 
 const TRACEPARENT = "traceparent";
@@ -46,26 +51,56 @@ let generated: Counter[] = [];
 let kept: Counter[] = [];
 let replaced: Counter[] = [];
 let filterStateFailed: Counter | null = null;
+/** Counters by full name (`<outcome>.kind=<k>`, see README), built directly: no tag encoding, no registry. */
+function counter(name: string): Counter { return new Counter(name, MetricType.Counter); }
 function defineMetrics(): void {
   if (generated.length) return;
   for (let i = 0; i < KINDS.length; i++) {
-    const k = unchecked(KINDS[i]);
-    generated.push(Counter.define("request_id.generated", ["kind", k]));
-    kept.push(Counter.define("request_id.kept", ["kind", k]));
-    replaced.push(Counter.define("request_id.replaced_invalid", ["kind", k]));
+    const k = ".kind=" + unchecked(KINDS[i]);
+    generated.push(counter("request_id.generated" + k));
+    kept.push(counter("request_id.kept" + k));
+    replaced.push(counter("request_id.replaced_invalid" + k));
   }
-  filterStateFailed = Counter.define("request_id.filter_state_failed");
+  filterStateFailed = counter("request_id.filter_state_failed");
 }
 
-// --- validation ---------------------------------------------------------------------------------
+// --- byte constants and static buffers -------------------------------------------------------------
 
-/** An id we pass on: 1..max UTF-16 units, all in [A-Za-z0-9._~+/=:@-] (so ASCII: units = bytes). */
-function validId(s: string, max: i32): bool {
-  const n = s.length;
-  if (n == 0 || n > max) return false;
-  const p = changetype<usize>(s);
+/** UTF-8 bytes of an ASCII string, kept for the module's life (made once, at start-up). */
+function bytesOf(s: string): ArrayBuffer { return String.UTF8.encode(s); }
+const TRACEPARENT_B = bytesOf(TRACEPARENT);
+const TRACESTATE_B = bytesOf(TRACESTATE);
+const X_ROAD_ID_B = bytesOf(X_ROAD_ID);
+const X_ROAD_REQUEST_ID_B = bytesOf(X_ROAD_REQUEST_ID);
+@inline function ptr(b: ArrayBuffer): usize { return changetype<usize>(b); }
+@inline function len(b: ArrayBuffer): usize { return <usize>b.byteLength; }
+
+/** A rendered UUID (36 bytes) and traceparent (55 bytes). */
+const ID_TEXT: usize = memory.data(36);
+const TP_TEXT: usize = memory.data(55);
+
+// Randomness pool: WASI random_get (Envoy: the OS CSPRNG) in 1 KiB refills instead of one call per request.
+const POOL_SIZE: usize = 1024;
+const POOL: usize = memory.data(<i32>POOL_SIZE, 8);
+let poolPos: usize = POOL_SIZE;
+/** Address of `n` (≤ 64) fresh random bytes. If random_get fails (Envoy never does), zeros: still well-formed ids. */
+function random(n: usize): usize {
+  if (poolPos + n > POOL_SIZE) {
+    if (!randomGet(POOL, POOL_SIZE)) memory.fill(POOL, 0, POOL_SIZE);
+    poolPos = 0;
+  }
+  const p = POOL + poolPos;
+  poolPos += n;
+  return p;
+}
+
+// --- validation (on bytes) ----------------------------------------------------------------------
+
+/** An id we pass on: 1..max bytes, all in [A-Za-z0-9._~+/=:@-]. */
+function validId(p: usize, n: i32, max: i32): bool {
+  if (n <= 0 || n > max) return false;
   for (let i = 0; i < n; i++) {
-    const c = <u32>load<u16>(p + (<usize>i << 1));
+    const c = <u32>load<u8>(p + <usize>i);
     if ((c - 0x30) < 10 || ((c | 0x20) - 0x61) < 26) continue;
     // - . / : = @ _ ~ +
     if (c == 0x2d || c == 0x2e || c == 0x2f || c == 0x3a || c == 0x3d || c == 0x40 || c == 0x5f || c == 0x7e || c == 0x2b) continue;
@@ -81,99 +116,77 @@ function validId(s: string, max: i32): bool {
   return -1;
 }
 
-/** `n` lower-case hex digits at unit offset `at` of `s`; false if any is not; `nonZero` → not all '0'. */
-function hexRun(p: usize, at: i32, n: i32, nonZero: bool): bool {
-  let any: u32 = 0;
-  for (let i = at; i < at + n; i++) {
-    const c = <u32>load<u16>(p + (<usize>i << 1));
-    if (hexVal(c) < 0) return false;
-    any |= c ^ 0x30;
+/** Parsed hex of the last hexRun (up to 16 digits). */
+let hexOut: u64 = 0;
+/** `n` lower-case hex digits at `p`; false if any is not. Their value (low 64 bits) in hexOut. */
+function hexRun(p: usize, n: i32): bool {
+  let v: u64 = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hexVal(<u32>load<u8>(p + <usize>i));
+    if (h < 0) return false;
+    v = (v << 4) | <u64>h;
   }
-  return !nonZero || any != 0;
+  hexOut = v;
+  return true;
 }
+
+// the fields of the last valid traceparent
+let tpTraceHi: u64 = 0, tpTraceLo: u64 = 0, tpFlags: u32 = 0;
 
 /**
  * W3C Trace Context (Level 1) traceparent: `version-traceid-parentid-flags`, lower-case hex.
  * Version ff is invalid; version 00 must be exactly 55 long; a higher version may be longer if the
  * 56th character is '-' (only the first four fields are used). Trace id and parent id must not be all
- * zero; flags must be two hex digits.
+ * zero; flags must be two hex digits. On success the trace id and flags are in tpTrace*, tpFlags.
  */
-function validTraceparent(s: string): bool {
-  const n = s.length;
-  if (n < 55) return false;
-  const p = changetype<usize>(s);
-  if (!hexRun(p, 0, 2, false)) return false;
-  const v0 = load<u16>(p), v1 = load<u16>(p, 2);
-  if (v0 == 0x66 && v1 == 0x66) return false; // ff
-  const isV00 = v0 == 0x30 && v1 == 0x30;
-  if (isV00 ? n != 55 : (n > 55 && load<u16>(p, 110) != 0x2d)) return false;
-  if (load<u16>(p, 4) != 0x2d || load<u16>(p, 70) != 0x2d || load<u16>(p, 104) != 0x2d) return false;
-  return hexRun(p, 3, 32, true) && hexRun(p, 36, 16, true) && hexRun(p, 53, 2, false);
+function validTraceparent(p: usize, n: i32): bool {
+  if (n < 55 || !hexRun(p, 2)) return false;
+  const v = <u32>hexOut;
+  if (v == 0xff) return false;
+  if (v == 0 ? n != 55 : (n > 55 && load<u8>(p, 55) != 0x2d)) return false;
+  if (load<u8>(p, 2) != 0x2d || load<u8>(p, 35) != 0x2d || load<u8>(p, 52) != 0x2d) return false;
+  if (!hexRun(p + 3, 16)) return false;
+  const hi = hexOut;
+  if (!hexRun(p + 19, 16)) return false;
+  const lo = hexOut;
+  if ((hi | lo) == 0 || !hexRun(p + 36, 16) || hexOut == 0 || !hexRun(p + 53, 2)) return false;
+  tpTraceHi = hi;
+  tpTraceLo = lo;
+  tpFlags = <u32>hexOut;
+  return true;
 }
 
-// --- formatting ---------------------------------------------------------------------------------
+// --- formatting (into static buffers) -------------------------------------------------------------
 
-@inline function hexDigit(d: u32): u16 { return <u16>(d < 10 ? 0x30 + d : 0x57 + d); }
+@inline function hexDigit(d: u32): u32 { return d < 10 ? 0x30 + d : 0x57 + d; }
 
-function newString(units: i32): string {
-  return changetype<string>(__new(<usize>units << 1, idof<string>()));
-}
-
-/** Writes bytes [src, src+n) as 2n hex digits at `dst` (UTF-16). */
-function putHex(dst: usize, src: usize, n: i32): void {
+/** Writes the `n` low bytes of `v` (big-endian) as 2n hex digits at `dst`; a '-' after byte i when bit i of `dashes`. */
+function putHex(dst: usize, v: u64, n: i32, dashes: u32): usize {
+  v <<= <u64>(64 - (n << 3)); // first byte in the top bits
   for (let i = 0; i < n; i++) {
-    const b = <u32>load<u8>(src + <usize>i);
-    store<u32>(dst + (<usize>i << 2), <u32>hexDigit(b >> 4) | (<u32>hexDigit(b & 15) << 16));
+    const b = <u32>(v >> 56);
+    store<u16>(dst, <u16>(hexDigit(b >> 4) | (hexDigit(b & 15) << 8)));
+    dst += 2;
+    if (dashes & (1 << i)) store<u8>(dst++, 0x2d);
+    v <<= 8;
   }
+  return dst;
 }
 
-/** RFC 9562 UUIDv4 from 16 random bytes at `r` (version and variant bits set here). */
-function uuidV4(r: usize): string {
-  store<u8>(r, (load<u8>(r, 6) & 0x0f) | 0x40, 6);
-  store<u8>(r, (load<u8>(r, 8) & 0x3f) | 0x80, 8);
-  const s = newString(36);
-  const p = changetype<usize>(s);
-  putHex(p, r, 4);
-  store<u16>(p, 0x2d, 16);
-  putHex(p + 18, r + 4, 2);
-  store<u16>(p, 0x2d, 26);
-  putHex(p + 28, r + 6, 2);
-  store<u16>(p, 0x2d, 36);
-  putHex(p + 38, r + 8, 2);
-  store<u16>(p, 0x2d, 46);
-  putHex(p + 48, r + 10, 6);
-  return s;
+/** RFC 9562 UUIDv4 text (8-4-4-4-12) of the 128 bits (hi, lo) at ID_TEXT; version and variant bits set here. */
+function renderUuid(hi: u64, lo: u64): usize {
+  hi = (hi & 0xffffffffffff0fff) | 0x4000;
+  lo = (lo & 0x3fffffffffffffff) | 0x8000000000000000;
+  putHex(putHex(ID_TEXT, hi, 8, 0b10101000), lo, 8, 0b10);
+  return ID_TEXT;
 }
 
-/** An all-zero id is invalid: make the last byte non-zero (probability 2^-64 / 2^-128). */
-function nonZero(r: usize, n: i32): void {
-  let any: u8 = 0;
-  for (let i = 0; i < n; i++) any |= load<u8>(r + <usize>i);
-  if (any == 0) store<u8>(r + <usize>(n - 1), 1);
-}
-
-/**
- * `00-<trace>-<span>-<flags>`. `incoming` = a valid traceparent whose trace id and flags are kept (or
- * null: trace id from the 16 bytes at `trace`, flags from `sampled`); the span id is 8 bytes at `span`.
- */
-function traceparent(incoming: string | null, trace: usize, span: usize, sampled: bool): string {
-  const s = newString(55);
-  const p = changetype<usize>(s);
-  store<u32>(p, 0x00300030); // "00"
-  store<u16>(p, 0x2d, 4);
-  if (incoming !== null) {
-    memory.copy(p + 6, changetype<usize>(incoming) + 6, 64);
-    store<u32>(p, load<u32>(changetype<usize>(incoming), 106), 106);
-  } else {
-    nonZero(trace, 16);
-    putHex(p + 6, trace, 16);
-    store<u32>(p, sampled ? 0x00310030 : 0x00300030, 106);
-  }
-  store<u16>(p, 0x2d, 70);
-  nonZero(span, 8);
-  putHex(p + 72, span, 8);
-  store<u16>(p, 0x2d, 104);
-  return s;
+/** `00-<trace>-<span>-<flags>` at TP_TEXT. */
+function renderTraceparent(hi: u64, lo: u64, span: u64, flags: u32): usize {
+  store<u32>(TP_TEXT, 0x2d3030); // "00-"
+  const p = putHex(putHex(putHex(TP_TEXT + 3, hi, 8, 0), lo, 8, 0x80), span, 8, 0x80);
+  putHex(p, flags, 1, 0);
+  return TP_TEXT;
 }
 
 // --- contexts -----------------------------------------------------------------------------------
@@ -215,6 +228,12 @@ function readConfig(r: ConfigReader): RequestIdConfig {
 
 class RequestIdRoot extends RootContext {
   config: RequestIdConfig = new RequestIdConfig();
+  /** UTF-8 of config.headerName and config.filterStateKey. */
+  name: ArrayBuffer = bytesOf("x-request-id");
+  fsKey: ArrayBuffer = bytesOf("");
+  /** set_envoy_filter_state arguments of the last id length, rewritten in place (see setFilterState). */
+  fsArgs: ArrayBuffer | null = null;
+  fsValueAt: usize = 0;
   warnedFilterState: bool = false;
 
   onConfigure(size: u32): bool {
@@ -226,9 +245,40 @@ class RequestIdRoot extends RootContext {
       return false;
     }
     this.config = c;
+    this.name = bytesOf(c.headerName);
+    this.fsKey = bytesOf(c.filterStateKey);
+    this.fsArgs = null;
     defineMetrics();
     if (isLogEnabled(LogLevel.Info)) logInfo("request-id: header " + c.headerName + (c.traceContext ? ", trace context on" : ", trace context off"));
     return true;
+  }
+
+  /**
+   * SetEnvoyFilterStateArguments {path = 1: key, value = 2: the id} (span FilterChain = 0, the proto
+   * default, is not written). The encoded message is kept and only its value rewritten while ids have the
+   * same length (UUIDs always do), so the common path allocates nothing.
+   */
+  setFilterState(id: usize, n: usize): bool {
+    const key = this.fsKey;
+    let args = this.fsArgs;
+    const kl = len(key);
+    if (args === null || len(args) != this.fsValueAt + n || kl > 127 || n > 127) {
+      // two-byte varint lengths are enough for keys and ids ≤ 16383 bytes (max_length ≤ 4096)
+      const kv: usize = kl < 128 ? 1 : 2;
+      const iv: usize = n < 128 ? 1 : 2;
+      args = new ArrayBuffer(<i32>(<usize>2 + kv + kl + iv + n));
+      let p = ptr(args);
+      store<u8>(p++, 0x0a);
+      if (kv == 2) { store<u8>(p++, <u8>(kl | 0x80)); store<u8>(p++, <u8>(kl >> 7)); } else store<u8>(p++, <u8>kl);
+      memory.copy(p, ptr(key), kl);
+      p += kl;
+      store<u8>(p++, 0x12);
+      if (iv == 2) { store<u8>(p++, <u8>(n | 0x80)); store<u8>(p++, <u8>(n >> 7)); } else store<u8>(p++, <u8>n);
+      this.fsArgs = args;
+      this.fsValueAt = p - ptr(args);
+    }
+    memory.copy(ptr(args) + this.fsValueAt, id, n);
+    return callForeignFunction("set_envoy_filter_state", args) !== null;
   }
 
   createHttpContext(id: u32): HttpContext | null { return new RequestIdStream(id, this); }
@@ -236,99 +286,120 @@ class RequestIdRoot extends RootContext {
 
 class RequestIdStream extends HttpContext {
   constructor(id: u32, public root: RequestIdRoot) { super(id, root); }
-  id: string = "";
-  tp: string = "";
+  /** 0: no id yet; 1: generated UUID (idHi, idLo); 2: another id, copied in `kept`. */
+  idKind: u8 = 0;
+  idHi: u64 = 0;
+  idLo: u64 = 0;
+  kept: ArrayBuffer | null = null;
+  /** The traceparent sent upstream (hasTp), as integers. */
+  hasTp: bool = false;
+  tpFlags: u8 = 0;
+  traceHi: u64 = 0;
+  traceLo: u64 = 0;
+  span: u64 = 0;
+
+  /** Keeps the id at [p, p+n) (a copy: the host's value buffer is reused by the next getRaw). */
+  keep(p: usize, n: i32): void {
+    const b = new ArrayBuffer(n);
+    memory.copy(ptr(b), p, <usize>n);
+    this.kept = b;
+    this.idKind = 2;
+  }
+
+  generate(): void {
+    const r = random(16);
+    this.idHi = load<u64>(r);
+    this.idLo = load<u64>(r, 8);
+    this.idKind = 1;
+  }
+
+  /** The id's bytes: address (length in idLen). */
+  idPtr(): usize {
+    if (this.idKind == 2) return ptr(this.kept!);
+    return renderUuid(this.idHi, this.idLo);
+  }
+  idLen(): usize { return this.idKind == 2 ? len(this.kept!) : 36; }
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
-    const c = this.root.config;
+    const root = this.root;
+    const c = root.config;
     const req = this.requestHeaders;
     const max = c.maxLength;
 
     // 1. request id (X-Road-Id first when trusted)
-    let id: string | null = null;
-    let xroadId: string | null = null;
+    let xroadPresent = false;
     let xroadOk = false;
     if (c.xRoadHeaders || c.trustXRoadId) {
-      xroadId = req.get(X_ROAD_ID);
-      if (xroadId !== null) {
-        xroadOk = validId(xroadId, max);
+      const xl = req.getRaw(ptr(X_ROAD_ID_B), len(X_ROAD_ID_B));
+      if (xl >= 0) {
+        xroadPresent = true;
+        xroadOk = validId(rawValuePtr(), xl, max);
         unchecked((xroadOk ? kept : replaced)[KIND_X_ROAD]).increment();
+        if (xroadOk && c.trustXRoadId) this.keep(rawValuePtr(), xl);
       }
     }
-    if (c.trustXRoadId && xroadOk) {
-      id = xroadId;
-    } else {
-      const incoming = req.get(c.headerName);
-      if (incoming !== null && c.keepIncoming && validId(incoming, max)) {
-        id = incoming;
+    if (this.idKind == 0) {
+      const il = req.getRaw(ptr(root.name), len(root.name));
+      if (il >= 0 && c.keepIncoming && validId(rawValuePtr(), il, max)) {
+        this.keep(rawValuePtr(), il);
         unchecked(kept[KIND_REQUEST_ID]).increment();
-      } else if (incoming !== null && c.keepIncoming) {
-        unchecked(replaced[KIND_REQUEST_ID]).increment();
       } else {
-        unchecked(generated[KIND_REQUEST_ID]).increment();
+        unchecked((il >= 0 && c.keepIncoming ? replaced : generated)[KIND_REQUEST_ID]).increment();
+        this.generate();
       }
     }
+    const id = this.idPtr();
+    const idLen = this.idLen();
+    req.setRaw(ptr(root.name), len(root.name), id, idLen);
 
-    // randomness: one random_get for everything this request needs
-    let tpIn: string | null = null;
+    // 2. traceparent: keep trace id + flags of a valid one, fresh span id; else a new trace
     if (c.traceContext) {
-      tpIn = req.get(TRACEPARENT);
-      if (tpIn !== null && !validTraceparent(tpIn)) {
-        unchecked(replaced[KIND_TRACEPARENT]).increment();
-        tpIn = null;
-        req.remove(TRACESTATE);
-      } else if (tpIn === null) {
-        unchecked(generated[KIND_TRACEPARENT]).increment();
-        req.remove(TRACESTATE);
-      } else {
+      const tl = req.getRaw(ptr(TRACEPARENT_B), len(TRACEPARENT_B));
+      const r = random(8);
+      let span = load<u64>(r);
+      if (span == 0) span = 1; // an all-zero parent id is invalid (probability 2^-64)
+      this.span = span;
+      if (tl >= 0 && validTraceparent(rawValuePtr(), tl)) {
         unchecked(kept[KIND_TRACEPARENT]).increment();
+        this.traceHi = tpTraceHi;
+        this.traceLo = tpTraceLo;
+        this.tpFlags = <u8>tpFlags;
+      } else {
+        unchecked((tl >= 0 ? replaced : generated)[KIND_TRACEPARENT]).increment();
+        const t = random(20);
+        let hi = load<u64>(t), lo = load<u64>(t, 8);
+        if ((hi | lo) == 0) lo = 1;
+        this.traceHi = hi;
+        this.traceLo = lo;
+        this.tpFlags = <u64>load<u32>(t, 16) < c.sampleThreshold ? 1 : 0;
+        req.removeRaw(ptr(TRACESTATE_B), len(TRACESTATE_B));
       }
-    }
-    const need = (id === null ? 16 : 0) + (c.traceContext ? (tpIn === null ? 28 : 8) : 0);
-    const rnd = need ? randomBytes(need) : new ArrayBuffer(0);
-    let r = changetype<usize>(rnd);
-    if (rnd.byteLength < need) {
-      // random_get failed (Envoy never does this): zeroed bytes still yield well-formed ids
-      r = changetype<usize>(new ArrayBuffer(need));
-    }
-    if (id === null) {
-      id = uuidV4(r);
-      r += 16;
-    }
-    this.id = id;
-    req.set(c.headerName, id);
-
-    if (c.traceContext) {
-      let sampled = false;
-      if (tpIn === null) {
-        sampled = <u64>load<u32>(r + 24) < c.sampleThreshold;
-      }
-      this.tp = traceparent(tpIn, r + 8, r, sampled);
-      req.set(TRACEPARENT, this.tp);
+      this.hasTp = true;
+      req.setRaw(ptr(TRACEPARENT_B), len(TRACEPARENT_B), this.traceparent(), 55);
     }
 
     // 3. X-Road ids
     if (c.xRoadHeaders) {
       // absent → the request id; invalid → replaced by it; valid → kept
-      if (xroadId === null) unchecked(generated[KIND_X_ROAD]).increment();
-      if (!xroadOk) req.set(X_ROAD_ID, id);
-      const xr = req.get(X_ROAD_REQUEST_ID);
-      if (xr === null) req.set(X_ROAD_REQUEST_ID, id);
-      else if (!validId(xr, max)) {
+      if (!xroadPresent) unchecked(generated[KIND_X_ROAD]).increment();
+      if (!xroadOk) req.setRaw(ptr(X_ROAD_ID_B), len(X_ROAD_ID_B), id, idLen);
+      const xr = req.getRaw(ptr(X_ROAD_REQUEST_ID_B), len(X_ROAD_REQUEST_ID_B));
+      if (xr < 0) req.setRaw(ptr(X_ROAD_REQUEST_ID_B), len(X_ROAD_REQUEST_ID_B), id, idLen);
+      else if (!validId(rawValuePtr(), xr, max)) {
         unchecked(replaced[KIND_X_ROAD]).increment();
-        req.set(X_ROAD_REQUEST_ID, id);
+        req.setRaw(ptr(X_ROAD_REQUEST_ID_B), len(X_ROAD_REQUEST_ID_B), id, idLen);
       }
-    } else if (c.trustXRoadId && xroadId !== null && !xroadOk) {
+    } else if (c.trustXRoadId && xroadPresent && !xroadOk) {
       // judged invalid: never passed on
-      req.remove(X_ROAD_ID);
+      req.removeRaw(ptr(X_ROAD_ID_B), len(X_ROAD_ID_B));
     }
 
     // 4. filter state for the access log
     if (c.filterStateKey.length) {
-      if (!setEnvoyFilterState(c.filterStateKey, id)) {
+      if (!root.setFilterState(id, idLen)) {
         filterStateFailed!.increment();
-        if (!this.root.warnedFilterState) {
-          this.root.warnedFilterState = true;
+        if (!root.warnedFilterState) {
+          root.warnedFilterState = true;
           logWarn("request-id: set_envoy_filter_state(\"" + c.filterStateKey + "\") refused; Envoy needs an ObjectFactory registered under that name (e.g. envoy.string)");
         }
       }
@@ -336,18 +407,18 @@ class RequestIdStream extends HttpContext {
     return FilterHeadersStatus.Continue;
   }
 
+  traceparent(): usize { return renderTraceparent(this.traceHi, this.traceLo, this.span, this.tpFlags); }
+
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
-    const c = this.root.config;
+    const root = this.root;
+    const c = root.config;
+    const res = this.responseHeaders;
     if (c.echoRequestId) {
-      let id = this.id;
-      if (id.length == 0) {
-        // response without our request phase (not expected from Envoy): still answer with a valid id
-        const rnd = randomBytes(16);
-        id = this.id = uuidV4(rnd.byteLength == 16 ? changetype<usize>(rnd) : changetype<usize>(new ArrayBuffer(16)));
-      }
-      this.responseHeaders.set(c.headerName, id);
+      // a response without our request phase (not expected from Envoy) still gets a valid id
+      if (this.idKind == 0) this.generate();
+      res.setRaw(ptr(root.name), len(root.name), this.idPtr(), this.idLen());
     }
-    if (c.echoTraceparent && this.tp.length) this.responseHeaders.set(TRACEPARENT, this.tp);
+    if (c.echoTraceparent && this.hasTp) res.setRaw(ptr(TRACEPARENT_B), len(TRACEPARENT_B), this.traceparent(), 55);
     return FilterHeadersStatus.Continue;
   }
 }
