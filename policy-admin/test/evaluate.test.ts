@@ -24,16 +24,16 @@ function fakeSource() {
   const c8 = fixtureSnapshot();
   c8.accessRights = c8.accessRights.filter((r) => r.id !== 'r-clinic');
   revs.set(8, fixtureRevision(8, c8));
-  const src = {
+  const src: SnapshotSource & { headRev: number; loads: number } = {
     headRev: 7, loads: 0,
-    async snapshot(rev?: number) {
+    async snapshot(rev?: number): Promise<RevisionContent> {
       const r = revs.get(rev ?? src.headRev);
       if (!r) throw notFound('revision', String(rev));
       src.loads++;
       return r;
     },
     async head() { const r = revs.get(src.headRev)!; return { rev: r.rev, sha256: r.sha256 }; },
-  } satisfies SnapshotSource & { headRev: number; loads: number };
+  };
   return src;
 }
 
