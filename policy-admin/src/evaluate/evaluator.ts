@@ -48,6 +48,17 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:
 const TOKEN = /^[A-Za-z]{1,20}$/;
 const SHA256 = /^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/;
 
+/** ms since the epoch of an RFC 3339 timestamp, NaN if malformed or not a calendar date (Date.parse rolls
+ *  2026-02-30 over to March 2). */
+function rfc3339Ms(s: string): number {
+  const m = RFC3339.exec(s);
+  if (!m) return NaN;
+  const [y, mo, d, h, mi, sec] = s.slice(0, 19).split(/[-Tt:]/).map(Number);
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || sec > 59) return NaN;
+  return Date.parse(s);
+}
+
 export class Evaluator {
   private wasm: Uint8Array | null;
   private readonly vms = new Map<string, AuthzVm>();
@@ -65,7 +76,7 @@ export class Evaluator {
     if (q.peerCertSha256 !== undefined && !SHA256.test(q.peerCertSha256)) throw badRequest('peerCertSha256', 'expected a SHA-256 digest (64 hex digits)');
     let atMs = (this.opts.now ?? Date.now)();
     if (q.at !== undefined) {
-      atMs = RFC3339.test(q.at) ? Date.parse(q.at) : NaN;
+      atMs = rfc3339Ms(q.at);
       if (Number.isNaN(atMs)) throw badRequest('at', 'expected an RFC 3339 timestamp, e.g. 2026-12-31T23:59:59Z');
     }
 
@@ -84,6 +95,11 @@ export class Evaluator {
       peerCertSha256: q.peerCertSha256?.replace(/:/g, ''), tls: q.tls, atMs,
     });
     return { ...answer, rev: index.rev, securityServerId: ssId, at: new Date(atMs).toISOString() };
+  }
+
+  /** Keys (rev, security server) of the loaded VMs, least recently used first. */
+  loadedVms(): Array<{ rev: number; securityServerId: string }> {
+    return [...this.vms.keys()].map((k) => { const [rev, ss] = k.split('\n'); return { rev: Number(rev), securityServerId: ss }; });
   }
 
   /** Shut every cached VM down. */

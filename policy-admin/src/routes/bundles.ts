@@ -16,7 +16,9 @@ import { requireScope } from '../http/context.ts';
 
 const Params = Type.Object({ securityServerId: Type.String({ minLength: 1, maxLength: 1279 }) });
 const FilterParams = Type.Object({ securityServerId: Type.String({ minLength: 1, maxLength: 1279 }), filter: Type.String({ minLength: 1, maxLength: 64 }) });
-const Query = Type.Object({ rev: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
+// rev as digits: the host app's ajv may not coerce query strings
+const Query = Type.Object({ rev: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Revision; default head' })) });
+const revOf = (q: { rev?: string }) => (q.rev === undefined ? undefined : Number(q.rev));
 
 /** The bundle body: canonical JSON built around the configs' own bytes (no re-serialisation). */
 export function bundleBody(s: CompiledServer): string {
@@ -44,13 +46,13 @@ export async function bundleRoutes(root: FastifyInstance, cache: CompileCache) {
 
   api.get('/bundles/:securityServerId', { config, schema: { params: Params, querystring: Query, tags: ['bundles'], summary: 'Compiled filter configurations of a security server' } }, async (req, reply) => {
     if (req.auth) requireScope(req, req.params.securityServerId);
-    return send(req, reply, bundleBody(await compiledOr404(cache, req.params.securityServerId, req.query.rev)));
+    return send(req, reply, bundleBody(await compiledOr404(cache, req.params.securityServerId, revOf(req.query))));
   });
 
   api.get('/bundles/:securityServerId/:filter', { config, schema: { params: FilterParams, querystring: Query, tags: ['bundles'], summary: "One filter's compiled configuration" } }, async (req, reply) => {
     if (req.auth) requireScope(req, req.params.securityServerId);
     if (!(FILTERS as readonly string[]).includes(req.params.filter)) throw notFound('filter', req.params.filter);
-    const s = await compiledOr404(cache, req.params.securityServerId, req.query.rev);
+    const s = await compiledOr404(cache, req.params.securityServerId, revOf(req.query));
     return send(req, reply, s.configs[req.params.filter as FilterName].json);
   });
 }

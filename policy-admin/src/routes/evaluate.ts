@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Evaluator } from '../evaluate/evaluator.ts';
 import { requireScope } from '../http/context.ts';
-import { forbidden } from '../http/errors.ts';
+import { badRequest, forbidden } from '../http/errors.ts';
 
 const Body = Type.Object({
   client: Type.String({ minLength: 1, maxLength: 1279, description: 'Client id, colon form (INSTANCE:CLASS:MEMBER[:SUBSYSTEM])' }),
@@ -38,8 +38,15 @@ const Result = Type.Object({
 
 export async function evaluateRoutes(root: FastifyInstance, evaluator: Evaluator) {
   const api = root.withTypeProvider<TypeBoxTypeProvider>();
+  const fields = new Set(Object.keys(Body.properties));
   api.post('/evaluate', {
     config: { permission: 'read' },
+    // unknown fields are an error whatever the host app's ajv does with additionalProperties (fastify's
+    // default silently removes them)
+    preValidation: async (req) => {
+      const b = req.body;
+      if (b && typeof b === 'object' && !Array.isArray(b)) for (const k of Object.keys(b)) if (!fields.has(k)) throw badRequest(`body.${k}`, 'unknown field');
+    },
     schema: { body: Body, response: { 200: Result }, tags: ['evaluate'], summary: 'What-if: the authz decision the filter would take' },
   }, async (req) => {
     req.auditDone = true; // a read: the core's onSend hook audits POSTs otherwise
