@@ -6,7 +6,7 @@
 // Connection properties are read at most once per request, and only when needed.
 import { getPropertyString, Property } from "../../../sdk";
 import { CertRefs, ConnType, Policy } from "./policy";
-import { ClientKey } from "./ids";
+import { ClientKey, asciiCase } from "./ids";
 
 export class Peer {
   private read: bool = false;
@@ -26,7 +26,7 @@ export class Peer {
     if (!this.read) {
       this.read = true;
       const d = getPropertyString(Property.CONNECTION_SHA256_PEER_CERTIFICATE_DIGEST);
-      this.sha256 = d === null ? "" : d.toLowerCase();
+      this.sha256 = d === null ? "" : asciiCase(d, false);
     }
     return this.sha256;
   }

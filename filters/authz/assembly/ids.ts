@@ -2,6 +2,7 @@
 // own), INSTANCE:CLASS:MEMBER[:SUBSYSTEM] in the policy (the admin API's colon form). Every part is
 // checked against X-Road's identifier character set (PR-REST §4.8): A-Z a-z 0-9 ' ( ) + , - . = ?
 // Neither '/' nor ':' is in the set, so the colon-joined form is an unambiguous map key.
+import { decimal } from "../../../sdk";
 
 /** True when `c` (a char code) is in X-Road's identifier character set. */
 export function idChar(c: i32): bool {
@@ -123,7 +124,23 @@ export function checkColonId(id: string, minParts: i32, maxParts: i32): string |
   }
   if (len == 0) return "empty identifier part in \"" + id + "\"";
   if (parts < minParts || parts > maxParts) {
-    return "\"" + id + "\" must have " + (minParts == maxParts ? minParts.toString() : minParts.toString() + " to " + maxParts.toString()) + " ':'-separated parts";
+    return "\"" + id + "\" must have " + (minParts == maxParts ? decimal(minParts) : decimal(minParts) + " to " + decimal(maxParts)) + " ':'-separated parts";
   }
   return null;
+}
+
+/** ASCII-only case mapping (header names, hex digests, methods): no Unicode case tables in the module. */
+export function asciiCase(s: string, upper: bool): string {
+  const n = s.length;
+  let i = 0;
+  const lo = upper ? 0x61 : 0x41;
+  while (i < n) { const c = s.charCodeAt(i); if (c >= lo && c <= lo + 25) break; i++; }
+  if (i == n) return s;
+  const out = changetype<string>(__new(<usize>n << 1, idof<string>()));
+  memory.copy(changetype<usize>(out), changetype<usize>(s), <usize>n << 1);
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= lo && c <= lo + 25) store<u16>(changetype<usize>(out) + (<usize>i << 1), <u16>(c ^ 0x20));
+  }
+  return out;
 }

@@ -8,7 +8,7 @@
 // → every request is denied (fail closed); a configuration with an error is rejected (naming the field).
 import {
   RootContext, HttpContext, FilterHeadersStatus, registerRootContext, isLogEnabled, LogLevel,
-  logDebug, logInfo, logWarn, logError, Headers, pair, getCurrentTimeNanoseconds,
+  logDebug, logInfo, logWarn, logError, Headers, pair, getCurrentTimeNanoseconds, decimal,
 } from "../../../sdk";
 import { Policy, Settings, loadPolicy } from "./policy";
 import { ServicePath, pathErrorText } from "./path";
@@ -51,9 +51,9 @@ class AuthzRoot extends RootContext {
     if (isLogEnabled(LogLevel.Info)) {
       const ms = (getCurrentTimeNanoseconds() - t0) / 1000000;
       logInfo("authz: policy rev=" + p.revString + (p.sha256.length > 0 ? " sha256=" + p.sha256 : "") + " loaded: "
-        + p.services.size.toString() + " services, " + p.rightCount.toString() + " rights, " + p.grantCount.toString()
-        + " grants, " + p.clientCount.toString() + " clients, " + p.peerCount.toString() + " peer-hosted clients, "
-        + p.blockCount.toString() + " blocks (" + ms.toString() + " ms)");
+        + decimal(p.services.size) + " services, " + decimal(p.rightCount) + " rights, " + decimal(p.grantCount)
+        + " grants, " + decimal(p.clientCount) + " clients, " + decimal(p.peerCount) + " peer-hosted clients, "
+        + decimal(p.blockCount) + " blocks (" + decimal(ms) + " ms)");
     }
     return true;
   }
@@ -187,7 +187,7 @@ class AuthzStream extends HttpContext {
     const type = errorType(r);
     if (isLogEnabled(LogLevel.Info)) {
       const sp = root.sp;
-      logInfo("authz: deny " + status.toString() + " " + reasonName(r) + " client=" + (client.length > 0 ? client : "-")
+      logInfo("authz: deny " + decimal(status) + " " + reasonName(r) + " client=" + (client.length > 0 ? client : "-")
         + " service=" + (service.length > 0 ? service : "-") + " rev=" + rev + " request_id=" + (requestId.length > 0 ? requestId : "-")
         + ": " + message);
       if (isLogEnabled(LogLevel.Debug) && service.length > 0) logDebug("authz: denied path " + sp.restString());

@@ -9,8 +9,8 @@
 //   blocks    (scope, subject) → block rules, scope = service | provider | everything.
 // Everything that can be as large as the number of rights lives in flat tables (./table.ts), so the
 // garbage collector's work and the per-request lookups do not grow with it.
-import { ConfigReader, Json, JsonOptions } from "../../../sdk";
-import { checkColonId, wireForm } from "./ids";
+import { ConfigReader, Json, JsonOptions, decimal } from "../../../sdk";
+import { asciiCase, checkColonId, wireForm } from "./ids";
 import { Glob } from "./glob";
 import { BAD_TIME, parseRfc3339 } from "./isotime";
 import { IntList, KeyTable, LongList, PairTable, StringPool } from "./table";
@@ -147,7 +147,7 @@ function sub(path: string, key: string): string {
   if (!plain) return path + "[" + Json.quote(key) + "]";
   return path.length == 0 ? key : path + "." + key;
 }
-function idx(path: string, i: i32): string { return path + "[" + i.toString() + "]"; }
+function idx(path: string, i: i32): string { return path + "[" + decimal(i) + "]"; }
 
 function headerName(c: Ctx, name: string, path: string): string {
   if (name.length == 0) { c.failAt(path, "must not be empty"); return name; }
@@ -156,7 +156,7 @@ function headerName(c: Ctx, name: string, path: string): string {
     const ok = (ch >= 0x61 && ch <= 0x7a) || (ch >= 0x41 && ch <= 0x5a) || (ch >= 0x30 && ch <= 0x39) || ch == 0x2d || ch == 0x5f || ch == 0x2e;
     if (!ok) { c.failAt(path, "not a header name: " + Json.quote(name)); return name; }
   }
-  return name.toLowerCase();
+  return asciiCase(name, false);
 }
 
 function isHex(s: string): bool {
@@ -193,9 +193,10 @@ function certRefs(c: Ctx, r: ConfigReader, name: string): CertRefs {
   for (let i = 0; i < list.length && c.ok; i++) {
     const s = list[i];
     if (s.startsWith("sha256/")) {
-      const hex = s.substring(7).replaceAll(":", "").toLowerCase();
+      const hex = s.substring(7).replaceAll(":", "");
+      const hexLower = asciiCase(hex, false);
       if (hex.length != 64 || !isHex(hex)) c.failAt(idx(sub(r.path, name), i), "sha256 digest must be 64 hex digits: " + Json.quote(s));
-      else out.sha256.push(hex);
+      else out.sha256.push(hexLower);
     } else if (s.startsWith("uri/") && s.length > 4) out.uri.push(s.substring(4));
     else if (s.startsWith("subject/") && s.length > 8) out.subject.push(s.substring(8));
     else c.failAt(idx(sub(r.path, name), i), "expected \"sha256/<hex>\", \"uri/<URI SAN>\" or \"subject/<subject DN>\", got " + Json.quote(s));
@@ -229,9 +230,9 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   // rev, sha256, instance
   const rev = r.requireI64("rev");
   if (!r.ok) return;
-  if (rev < 0) { r.fail("rev", "expected a non-negative integer, got " + rev.toString()); return; }
+  if (rev < 0) { r.fail("rev", "expected a non-negative integer, got " + decimal(rev)); return; }
   pol.rev = rev;
-  pol.revString = rev.toString();
+  pol.revString = decimal(rev);
   pol.sha256 = r.string("sha256", "");
   if (r.ok && pol.sha256.length > 0 && (pol.sha256.length != 64 || !isHex(pol.sha256))) r.fail("sha256", "expected 64 hex digits");
   pol.instance = r.string("instance", "");
@@ -326,7 +327,7 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
   for (let k = 0; k < nEndpoints && c.ok; k++) {
     const e = sv.item("endpoints", k);
     const id = nonEmpty(e, "id");
-    const m = e.string("m", "*").toUpperCase();
+    const m = asciiCase(e.string("m", "*"), true);
     if (e.ok && !METHODS.includes(m)) e.fail("m", "expected one of " + METHODS.join(", ") + ", got " + Json.quote(m));
     const g = e.string("p", "**");
     if (e.ok && g.length == 0) e.fail("p", "must not be empty");
