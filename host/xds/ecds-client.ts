@@ -129,7 +129,8 @@ export class EcdsClient {
         id: this.opts.node.id,
         cluster: this.opts.node.cluster ?? '',
         user_agent_name: 'proxy-wasm-assemblyscript-gateway',
-        ...(md ? { metadata: { fields: Object.fromEntries(Object.entries(md).map(([k, v]) => [k, { string_value: v }])) } } : {}),
+        // google.protobuf.Value comes from protobufjs' built-in definitions: lowerCamel field names
+        ...(md ? { metadata: { fields: Object.fromEntries(Object.entries(md).map(([k, v]) => [k, { stringValue: v }])) } } : {}),
       },
       resource_names: [...this.opts.resourceNames],
       type_url: TypeUrl.TypedExtensionConfig,

@@ -94,8 +94,9 @@ export function securityServerResolver(source: { nodeIds(): ReadonlyMap<string, 
   return (node) => {
     const byId = node.id ? source.nodeIds().get(node.id) : undefined;
     if (byId) return byId;
-    const md = node.metadata?.fields?.securityServerId as { string_value?: string } | undefined;
-    const claimed = md?.string_value;
+    // protobufjs' built-in google.protobuf.Value names its fields in lowerCamel even with keepCase
+    const md = node.metadata?.fields?.securityServerId as { string_value?: string; stringValue?: string } | undefined;
+    const claimed = md?.stringValue ?? md?.string_value;
     return typeof claimed === 'string' && source.securityServers().has(claimed) ? claimed : null;
   };
 }

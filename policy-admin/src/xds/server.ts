@@ -25,6 +25,12 @@ export interface XdsServerOptions {
 
 type BidiCall = grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>;
 
+/** Ends a server stream with a status: grpc-js turns an 'error' event into the trailers (destroy() would
+ *  drop the stream without any status, leaving the client waiting). */
+function fail(call: BidiCall, code: grpc.status, details: string): void {
+  call.emit('error', { code, details, metadata: new grpc.Metadata() });
+}
+
 export class XdsServer {
   private readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
   private readonly streams = new Set<{ stream: XdsStream; call: BidiCall }>();
@@ -34,7 +40,7 @@ export class XdsServer {
     const unimplemented = (_call: unknown, cb?: grpc.sendUnaryData<unknown>) => {
       const err = { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not served: use the state-of-the-world variant (api_type: GRPC)' };
       if (cb) cb(err, null);
-      else (_call as BidiCall).destroy(Object.assign(new Error(err.details), err));
+      else fail(_call as BidiCall, err.code, err.details);
     };
     this.server.addService(adsService().service, {
       StreamAggregatedResources: (call: BidiCall) => this.serve(call),
@@ -60,7 +66,7 @@ export class XdsServer {
   async close(): Promise<void> {
     for (const { stream, call } of this.streams) {
       stream.close();
-      call.destroy(Object.assign(new Error('xDS server shutting down'), { code: grpc.status.UNAVAILABLE }));
+      fail(call, grpc.status.UNAVAILABLE, 'xDS server shutting down');
     }
     this.streams.clear();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
@@ -91,7 +97,7 @@ export class XdsServer {
         if (!(e instanceof StreamError)) throw e;
         this.opts.onStreamError?.(e, peer);
         end();
-        call.destroy(Object.assign(new Error(e.message), { code: grpc.status[e.code], details: e.message }));
+        fail(call, grpc.status[e.code], e.message);
       }
     });
     call.on('end', () => {
