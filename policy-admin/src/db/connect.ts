@@ -36,7 +36,7 @@ export function openDatabase(opts: OpenOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL'); // an acknowledged change (and its audit event) survives power loss
+  sqlite.pragma(`synchronous = ${process.env.POLICY_ADMIN_SQLITE_SYNC ?? 'FULL'}`); // an acknowledged change (and its audit event) survives power loss
   sqlite.pragma('busy_timeout = 5000'); // other processes (the CLI) wait for the writer instead of failing
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { kysely, dialect: 'sqlite', where: file, close: () => kysely.destroy() };
