@@ -55,7 +55,11 @@
  *   const e = r.item("rights", i);          // ONE reader per parent, re-pointed at element i (O(1) for i, i+1, …)
  *   const client = e.requireString("client");     // paths "rights[7].client"; over a map: e.key, "svc.<key>.…"
  * }                                         // don't keep `e` across calls; finish() still checks every element
+ * const p = r.item("providers", 0);         // a map of maps: iterate p's own members (free-form keys)
+ * for (let j = 0; j < p.memberCount(); j++) { const s = p.member(j); s.key; s.count("rights"); … }
  * ```
+ * Every reader has one reused element reader: item()/member() on the same parent return the same object,
+ * re-pointed (its own item()/member() state is reset, so nested loops work at every level).
  * Costs: parse = the tape (12 bytes per token) + a copy of the input it keeps; a field lookup is linear in
  * its object's member count (fine for config objects; iterate big maps with count/item, not by name);
  * `path`/`key` and error texts are computed from the tape only when asked (no strings per element).
@@ -64,7 +68,7 @@
  * not "1000.0"); integer getters accept any integral number inside the getter's range, computed exactly
  * (not through f64); `key` is the member name for any reader of an object member.
  * Getters: string, bool, u32, i32, i64, f64, oneOf, oneOfIndex (each with a require* variant), stringArray,
- * stringMap, object/requireObject, array/requireArray, map, count/item, keys(), has(name) (does not mark the
+ * stringMap, object/requireObject, array/requireArray, map, count/item, memberCount/member, keys(), has(name) (does not mark the
  * field used), fail(name, msg), failHere(msg); state: error, ok, present, path, key.
  * An optional field that is present with value `null` counts as absent (its default is used).
  * Integer getters accept an integral number written as a float ("1e3", "2.0") when it is in range.

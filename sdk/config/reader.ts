@@ -486,24 +486,52 @@ export class ConfigReader {
    * with `present == false`; an element that is not an object is reported ("expected an object").
    */
   item(name: string, i: i32): ConfigReader {
-    let it = this.iter;
-    if (it == null) {
-      it = new ConfigReader(this.doc, -1);
-      this.iter = it;
-    }
-    const t = this.doc.t;
-    let f = this.iterField;
-    if (f < 0 || this.iterName != name) {
-      f = this.container(name);
+    if (this.iterField < 0 || this.iterName != name) {
       this.iterName = name;
-      this.iterField = f;
+      this.iterField = this.container(name);
       this.iterIndex = -1;
     }
+    return this.at(this.iterField, i, name);
+  }
+
+  /**
+   * Members of this reader's own object taken as a map (free-form keys: finish() does not report them),
+   * e.g. a provider whose keys are service names: `for (i < p.memberCount()) { const s = p.member(i); s.key … }`.
+   */
+  memberCount(): i32 {
+    const o = this.tok;
+    if (o < 0) return 0;
+    this.doc.t.mark(o, F_OPEN);
+    return this.doc.t.members(o);
+  }
+  /** Member `i` of this reader's object as an object reader (`.key` set); the same reuse rules as item(). */
+  member(i: i32): ConfigReader {
+    if (this.iterName != null || this.iterField != this.tok) {
+      this.iterName = null;
+      this.iterField = this.tok;
+      this.iterIndex = -1;
+      if (this.tok >= 0) this.doc.t.mark(this.tok, F_OPEN);
+    }
+    return this.at(this.tok, i, null);
+  }
+
+  /** Points this reader at object token `tok` (-1 = absent) and forgets its own iteration state. */
+  private point(tok: i32, path: string, key: string): void {
+    this.tok = tok;
+    this.absentPath = path;
+    this.absentKey = key;
+    this.iterField = -1;
+    this.iterName = null;
+    if (tok >= 0) this.doc.t.mark(tok, F_USED);
+  }
+
+  /** Element/member `i` of container token `f` (of field `name`, or this reader's object when null). */
+  private at(f: i32, i: i32, name: string | null): ConfigReader {
+    let it = this.iter;
+    if (it == null) this.iter = it = new ConfigReader(this.doc, -1);
+    const t = this.doc.t;
     if (f < 0 || i < 0 || i >= t.members(f)) {
-      it.tok = -1;
-      it.absentPath = "";
-      it.absentKey = "";
-      if (f >= 0 || this.doc.error == null) it.absentPath = indexPath(this.fieldPath(name), i);
+      it.point(-1, f >= 0 || this.doc.error == null ? indexPath(name != null ? this.fieldPath(name) : this.path, i) : "", "");
       return it;
     }
     const isMap = t.kind(f) == K_OBJECT;
@@ -520,15 +548,13 @@ export class ConfigReader {
     this.iterIndex = i;
     this.iterTok = v;
     if (t.kind(v) == K_OBJECT) {
-      it.tok = v;
-      t.mark(v, F_USED);
+      it.point(v, "", "");
       return it;
     }
-    const ep = isMap ? joinPath(this.fieldPath(name), t.string(v - 1)) : indexPath(this.fieldPath(name), i);
+    const base = name != null ? this.fieldPath(name) : this.path;
+    const ep = isMap ? joinPath(base, t.string(v - 1)) : indexPath(base, i);
     this.failAt(ep, "expected an object, got " + describe(t, v));
-    it.tok = -1;
-    it.absentPath = ep;
-    it.absentKey = isMap ? t.string(v - 1) : "";
+    it.point(-1, ep, isMap ? t.string(v - 1) : "");
     return it;
   }
 

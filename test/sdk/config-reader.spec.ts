@@ -256,3 +256,30 @@ describe("ConfigReader: f64 without the standard library's strtod/dtoa", () => {
     expect(q.error!).toBe("config field 'x': must be between 0.5 and 0.75, got 1.0");
   });
 });
+
+describe("ConfigReader: nested iteration and memberCount/member", () => {
+  it("iterates maps of maps of arrays with reused readers at every level", () => {
+    const r = cfg("{\"providers\":{\"p1\":{\"s1\":{\"rights\":[{\"id\":1},{\"id\":2}]},\"s2\":{\"rights\":[{\"id\":3}]}},\"p2\":{\"s3\":{\"rights\":[{\"id\":4},{\"id\":5},{\"id\":6}]}}}}");
+    let seen = "";
+    let sum: u32 = 0;
+    for (let i = 0; i < r.count("providers"); i++) {
+      const p = r.item("providers", i);
+      for (let j = 0; j < p.memberCount(); j++) {
+        const s = p.member(j);
+        seen += p.key + "/" + s.key + ":" + s.count("rights").toString() + " ";
+        for (let k = 0; k < s.count("rights"); k++) sum += s.item("rights", k).u32("id", 0);
+      }
+    }
+    expect(seen).toBe("p1/s1:2 p1/s2:1 p2/s3:3 ");
+    expect(sum).toBe(21);
+    expect(r.finish()).toBe(true);
+  });
+  it("names paths and unknown fields found under member()", () => {
+    const r = cfg("{\"providers\":{\"p.1\":{\"s1\":{\"rights\":[{\"id\":1,\"x\":0}]}}}}");
+    const s = r.item("providers", 0).member(0);
+    expect(s.path).toBe("providers[\"p.1\"].s1");
+    s.item("rights", 0).u32("id", 0);
+    expect(r.finish()).toBe(false);
+    expect(r.error!).toBe("config field 'providers[\"p.1\"].s1.rights[0].x': unknown field");
+  });
+});
