@@ -4,7 +4,9 @@
 //   add-header — add `x-bench: add-header` to every response
 //   deny       — read request header `x-api-key`; not "let-me-in" → local reply 403 (every request here)
 //   count      — increment the counter `bench_requests` on every request
-// All nine builds run in one process, in the same host, with the same inputs (plugin configuration
+// Plus, for deny, the same filter on our SDK's byte API (bench/peer/ours-bytes/deny: getRaw, constants
+// encoded once), to show what strings cost on that path.
+// All builds run in one process, in the same host, with the same inputs (plugin configuration
 // "bench", the same request and response headers, log level info as Envoy's default):
 //   - per-request cost, median and p99 of the batch means, in the lean driver (guest cost) and the
 //     host emulator (every hostcall with Envoy's semantics); candidates of a filter interleaved;
@@ -25,12 +27,14 @@ import { runRequest, type RequestShape } from "../../test/budgets/workloads.ts";
 // @ts-expect-error: a plain .mjs build script without types
 import { buildPeer, soloWasm } from "./build.mjs";
 
-export type Sdk = "raw" | "ours" | "solo";
-export const SDKS: Array<{ sdk: Sdk; label: string }> = [
-  { sdk: "raw", label: "raw ABI (floor)" },
-  { sdk: "ours", label: "our SDK" },
-  { sdk: "solo", label: "proxy-runtime 0.1.8" },
-];
+export type Sdk = "raw" | "ours" | "solo" | "ours-bytes";
+export const LABELS: Record<Sdk, string> = {
+  raw: "raw ABI (floor)",
+  ours: "our SDK",
+  solo: "proxy-runtime 0.1.8",
+  "ours-bytes": "our SDK, byte API",
+};
+const ALL: Sdk[] = ["raw", "ours", "solo"];
 const CONFIG = "bench"; // the incumbent needs a non-empty configuration (see README.md)
 const RES: Array<[string, string]> = [[":status", "200"]];
 const REQ: Array<[string, string]> = [[":method", "GET"], [":path", "/"], [":authority", "bench"], ["x-api-key", "not-the-key"]];
@@ -38,13 +42,16 @@ const SHAPE: RequestShape = { request: REQ, response: RES };
 
 interface FilterSpec {
   name: string;
+  /** The builds compared: floor, ours, incumbent, then extra variants of ours. */
+  builds: Sdk[];
   /** Throws unless the build did the filter's work on the emulated stream / plugin after `n` requests. */
   verify(p: EmulatedPlugin, last: HttpStream, n: number): void;
 }
 export const FILTERS: FilterSpec[] = [
-  { name: "add-header", verify: (_p, s) => { if (s.res.headers?.get("x-bench") !== "add-header") throw new Error("no x-bench response header"); } },
-  { name: "deny", verify: (_p, s) => { if (s.localReply?.status !== 403 || s.localReply.body !== "denied") throw new Error(`no 403 local reply (${JSON.stringify(s.localReply)})`); } },
-  { name: "count", verify: (p, _s, n) => { if (p.metric("bench_requests") !== n) throw new Error(`bench_requests = ${p.metric("bench_requests")}, want ${n}`); } },
+  { name: "add-header", builds: ALL, verify: (_p, s) => { if (s.res.headers?.get("x-bench") !== "add-header") throw new Error("no x-bench response header"); } },
+  // deny also on the SDK's byte API (getRaw + pre-encoded constants): what strings cost on this path
+  { name: "deny", builds: [...ALL, "ours-bytes"], verify: (_p, s) => { if (s.localReply?.status !== 403 || s.localReply.body !== "denied") throw new Error(`no 403 local reply (${JSON.stringify(s.localReply)})`); } },
+  { name: "count", builds: ALL, verify: (p, _s, n) => { if (p.metric("bench_requests") !== n) throw new Error(`bench_requests = ${p.metric("bench_requests")}, want ${n}`); } },
 ];
 
 /** Path of a build; ours and raw through scripts/build.mjs (when stale), the incumbent's through build.mjs. */
@@ -64,10 +71,10 @@ export async function runPeerBench(quick = false): Promise<Row[]> {
   const memRequests = quick ? 100_000 : 1_000_000;
   const summary: Row[] = [];
   for (const f of FILTERS) {
-    const bytes = SDKS.map(({ sdk }) => peerBytes(sdk, f.name));
-    const label = (i: number) => `${f.name}: ${SDKS[i].label}`;
-    const sizes = SDKS.map(({ sdk }) => statSync(peerWasm(sdk, f.name)).size);
-    for (const [i, { sdk }] of SDKS.entries()) rows.push({ what: `module size, ${label(i)}`, figures: `${sizes[i]} B`, note: sdk === "solo" ? "asc 0.17.14 -O3 --noAssert, runtime full" : "asc 0.28 release (asconfig.json)" });
+    const bytes = f.builds.map((sdk) => peerBytes(sdk, f.name));
+    const label = (i: number) => `${f.name}: ${LABELS[f.builds[i]]}`;
+    const sizes = f.builds.map((sdk) => statSync(peerWasm(sdk, f.name)).size);
+    for (const [i, sdk] of f.builds.entries()) rows.push({ what: `module size, ${label(i)}`, figures: `${sizes[i]} B`, note: sdk === "solo" ? "asc 0.17.14 -O3 --noAssert, runtime full" : "asc 0.28 release (asconfig.json)" });
     summary.push({ what: `${f.name}, module size: incumbent / ours`, figures: `${(sizes[2] / sizes[1]).toFixed(2)}×`, note: "goal > 1× (ours smaller)" });
 
     // Host emulator: the work is verified on each build before timing.
@@ -89,9 +96,14 @@ export async function runPeerBench(quick = false): Promise<Row[]> {
 
     rows.push(...figureRows("lean driver", leanFig), ...figureRows("host emulator", host));
     for (const [driver, figs] of [["lean driver", leanFig], ["host emulator", host]] as const) {
-      const [raw, ours, solo] = figs;
+      const [raw, ours, solo, ...extra] = figs;
       summary.push({ what: `${f.name}, ${driver}: incumbent / ours`, figures: `${(solo.medianNs / ours.medianNs).toFixed(2)}×`, note: "goal ≥ 5×, medians" });
       summary.push({ what: `${f.name}, ${driver}: ours / floor`, figures: `${(ours.medianNs / raw.medianNs).toFixed(2)}×`, note: "goal ≤ 1.5×, medians" });
+      for (const [k, x] of extra.entries()) {
+        const what = `${f.name}, ${driver}: ${LABELS[f.builds[3 + k]]}`;
+        summary.push({ what: `${what} / floor`, figures: `${(x.medianNs / raw.medianNs).toFixed(2)}×`, note: "medians" });
+        summary.push({ what: `incumbent / ${what}`, figures: `${(solo.medianNs / x.medianNs).toFixed(2)}×`, note: "medians" });
+      }
     }
 
     // Linear memory after warm-up and after memRequests requests (fresh instances, lean driver).
