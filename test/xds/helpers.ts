@@ -20,11 +20,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Nodes `envoy-a*` belong to SS1, `envoy-b*` to SS2. */
+/** Nodes `envoy-a*` and `grpc-a1` belong to SS1, `envoy-b*` to SS2. */
 export async function startServer(port = 0): Promise<TestServer> {
   const cache = new SnapshotCache(
     securityServerResolver({
-      nodeIds: () => new Map([['envoy-a1', SS1], ['envoy-a2', SS1], ['envoy-b1', SS2]]),
+      nodeIds: () => new Map([['envoy-a1', SS1], ['envoy-a2', SS1], ['envoy-b1', SS2], ['grpc-a1', SS1]]),
       securityServers: () => new Set([SS1, SS2]),
     }),
   );
