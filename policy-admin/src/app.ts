@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Db } from './db/connect.ts';
 import { RevisionStore } from './repo/revisions.ts';
@@ -34,6 +34,11 @@ export interface BuildAppOptions {
   processMetrics?: boolean;
   /** Test fault injection: runs inside each policy write transaction just before COMMIT. */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Plugins mounted under /api/v1 after the core routes (compiler/evaluate, distribution …). Each sees
+   * `app.policy` (SnapshotSource, events, mutate); its routes need an API key unless `config.public`.
+   */
+  plugins?: { plugin: FastifyPluginAsync<any>; options?: Record<string, unknown> }[];
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -77,7 +82,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     reply.header('x-road-ui-correlation-id', req.id);
     reply.header('x-correlation-id', req.id);
     (req as any).startedAt = performance.now();
-    const permission = req.routeOptions.config?.permission;
+    // Every /api/v1 route needs a key (any role = 'read') unless it is marked public; plugins inherit this.
+    const cfg = req.routeOptions.config;
+    const permission = cfg?.permission ?? (req.url.startsWith('/api/v1/') && !cfg?.public ? 'read' : undefined);
     if (!permission) return;
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^X-Road-ApiKey\s+token=(\S+)$/i.exec(h.trim()) : null;
@@ -90,7 +97,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   // --- refused or failed mutations are audited too (successful ones are audited inside their transaction) ---
   app.addHook('onSend', async (req, reply, payload) => {
-    if (MUTATING.has(req.method) && !req.auditDone && req.url.startsWith('/api/v1/')) {
+    // Audited here: refused or failed attempts at audited routes (auditEvent), and any 401/403 on a mutating
+    // method. Read-only POSTs (what-if evaluation) are not audit events.
+    const refused = reply.statusCode === 401 || reply.statusCode === 403;
+    if (MUTATING.has(req.method) && !req.auditDone && req.url.startsWith('/api/v1/') && (req.routeOptions.config?.auditEvent || refused || !req.routeOptions.url)) {
       req.auditDone = true;
       const ok = reply.statusCode < 400;
       let reason: string | undefined;
@@ -148,7 +158,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(async (api) => {
     await registryRoutes(api);
@@ -160,6 +170,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     await auditRoutes(api);
     await apiKeyRoutes(api);
   }, { prefix: '/api/v1' });
+  for (const p of opts.plugins ?? []) await app.register(p.plugin, { prefix: '/api/v1', ...(p.options ?? {}) });
 
   return app;
 }

@@ -46,7 +46,12 @@ async function main(argv: string[]): Promise<number> {
         await migrateToLatest(db.kysely);
         const key = await bootstrapKey(db);
         if (key) process.stderr.write(`\nFirst start: created a SYSTEM_ADMINISTRATOR API key (shown once, store it now):\n  ${key}\n\n`);
-        const app = await buildApp({ db, logger: { level: process.env.LOG_LEVEL ?? 'info' }, processMetrics: true });
+        // The compiled-policy routes (bundles, what-if) ride on the same app; see README "Mounting routes".
+        const { compiledPolicyPlugin } = await import('./evaluate/plugin.ts');
+        const app = await buildApp({
+          db, logger: { level: process.env.LOG_LEVEL ?? 'info' }, processMetrics: true,
+          plugins: [{ plugin: compiledPolicyPlugin }],
+        });
         await app.listen({ host: values.host, port: Number(values.port) });
         const stop = async () => { await app.close(); await db.close(); process.exit(0); };
         process.once('SIGINT', stop);

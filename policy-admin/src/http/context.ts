@@ -46,8 +46,10 @@ declare module 'fastify' {
   interface FastifyInstance { policy: PolicyContext }
   interface FastifyRequest { auth?: AuthInfo; auditDone?: boolean }
   interface FastifyContextConfig {
-    /** Role set allowed on this route (checked before validation); absent = public. */
+    /** Role set allowed on this route (checked before validation). Absent: 'read' under /api/v1, else public. */
     permission?: Permission;
+    /** No API key needed (the OpenAPI document). */
+    public?: boolean;
     /** Audit event name for refused attempts on this route. */
     auditEvent?: string;
   }
