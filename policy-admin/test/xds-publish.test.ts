@@ -24,7 +24,7 @@ const compiled = (rev: number, authzA: object, authzB: object = { rev: 1, provid
 });
 
 /** The wasm PluginConfig of one published ECDS resource. */
-function plugin(cache: SnapshotCache, ss: string, name: string) {
+function plugin(cache: SnapshotCache, ss: string, name: string): Record<string, any> & { configuration: string } {
   const r = cache.getSnapshot(ss)!.resources.get(ECDS)!.get(name)!;
   const tec = decodeAny(r.any);
   const wasm = decodeAny(nestedAny(tec.typed_config)!) as { config: Record<string, any> };
