@@ -100,9 +100,9 @@ export async function runPeerBench(quick = false): Promise<Row[]> {
       summary.push({ what: `${f.name}, ${driver}: incumbent / ours`, figures: `${(solo.medianNs / ours.medianNs).toFixed(2)}×`, note: "goal ≥ 5×, medians" });
       summary.push({ what: `${f.name}, ${driver}: ours / floor`, figures: `${(ours.medianNs / raw.medianNs).toFixed(2)}×`, note: "goal ≤ 1.5×, medians" });
       for (const [k, x] of extra.entries()) {
-        const what = `${f.name}, ${driver}: ${LABELS[f.builds[3 + k]]}`;
-        summary.push({ what: `${what} / floor`, figures: `${(x.medianNs / raw.medianNs).toFixed(2)}×`, note: "medians" });
-        summary.push({ what: `incumbent / ${what}`, figures: `${(solo.medianNs / x.medianNs).toFixed(2)}×`, note: "medians" });
+        const variant = LABELS[f.builds[3 + k]];
+        summary.push({ what: `${f.name}, ${driver}: incumbent / ${variant}`, figures: `${(solo.medianNs / x.medianNs).toFixed(2)}×`, note: "medians" });
+        summary.push({ what: `${f.name}, ${driver}: ${variant} / floor`, figures: `${(x.medianNs / raw.medianNs).toFixed(2)}×`, note: "medians" });
       }
     }
 
