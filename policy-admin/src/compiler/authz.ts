@@ -30,6 +30,18 @@ export function compileAuthz(ix: Index, ssId: string, warnings: CompileWarning[]
   const instance = ix.instances.get(instanceOf(ss.id));
   const groupsUsed = new Set<string>();
   const subjectsUsed = new Set<string>();
+  const checked = new Set<string>(); // subject ids already validated (thousands of rights share a few)
+  // a group's members, deduplicated and sorted once however many rights name it
+  const memberLists = new Map<string, string[]>();
+  const membersOf = (gid: string): string[] => {
+    let l = memberLists.get(gid);
+    if (!l) {
+      l = [...new Set(ix.groups.get(gid)!.members)].sort(byString);
+      for (const m of l) subjectsUsed.add(m);
+      memberLists.set(gid, l);
+    }
+    return l;
+  };
 
   // ---- providers: subsystems registered on this server, with their services, endpoints and rights
   const providers: AuthzConfig['providers'] = {};
@@ -46,7 +58,8 @@ export function compileAuthz(ix: Index, ssId: string, warnings: CompileWarning[]
         const right: AuthzRight = { id: r.id, ep: r.endpointId, mode: mode(r.mode) };
         const s = r.subject;
         if (s.type === 'SUBSYSTEM' || s.type === 'MEMBER') {
-          idParts(s.id, `${field}.subject.id`, s.type === 'MEMBER' ? 3 : 4, s.type === 'MEMBER' ? 3 : 4);
+          const n = s.type === 'MEMBER' ? 3 : 4;
+          if (!checked.has(s.type + s.id)) { idParts(s.id, `${field}.subject.id`, n, n); checked.add(s.type + s.id); }
           right.clients = [s.id];
           subjectsUsed.add(s.id);
         } else {
@@ -57,8 +70,7 @@ export function compileAuthz(ix: Index, ssId: string, warnings: CompileWarning[]
             warnings.push({ field, message: `local group "${g.id}" belongs to ${g.ownerSubsystemId ?? 'nobody'}, not provider ${pid}: right left out` });
             continue;
           }
-          const members = [...new Set(g.members)].sort(byString);
-          for (const m of members) subjectsUsed.add(m);
+          const members = membersOf(g.id);
           if (opts.expandGroups) {
             if (members.length === 0) {
               warnings.push({ field, message: `group "${g.id}" has no members: right left out` });
@@ -105,8 +117,7 @@ export function compileAuthz(ix: Index, ssId: string, warnings: CompileWarning[]
   // ---- groups referred to by rights or blocks, members flat and sorted
   const groups: Record<string, string[]> = {};
   for (const gid of [...groupsUsed].sort(byString)) {
-    groups[gid] = [...new Set(ix.groups.get(gid)!.members)].sort(byString);
-    for (const m of groups[gid]) subjectsUsed.add(m);
+    groups[gid] = membersOf(gid);
   }
 
   // ---- clients registered here (how their client header is proven) and peers (subjects hosted on other
