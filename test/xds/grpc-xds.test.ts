@@ -74,6 +74,7 @@ before(async () => {
 });
 after(async () => {
   client?.close();
+  await new Promise((r) => setTimeout(r, 100)); // let grpc-js-xds drop its watches before the server goes
   await srv.close();
   for (const b of backends) b.server.forceShutdown();
 });
