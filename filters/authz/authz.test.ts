@@ -271,6 +271,11 @@ const BAD_CONFIGS: Array<[string, (p: any) => unknown, string]> = [
   ['block subject type', (p) => { p.blocks[0].subject.type = 'EVERYONE'; }, "config field 'blocks[0].subject.type': expected one of ANY, SUBSYSTEM, MEMBER, GLOBALGROUP, LOCALGROUP"],
   ['block service without provider', (p) => { p.blocks.push({ id: 'b', subject: { type: 'ANY' }, serviceCode: 'births' }); }, "config field 'blocks[3].serviceCode': needs providerSubsystemId"],
   ['group member id', (p) => { p.groups['lg-7'] = ['lab']; }, "config field 'groups.lg-7[0]': \"lab\" must have 3 to 4"],
+  ['clients not a map', (p) => { p.clients = [{ connectionType: 'HTTP' }]; }, "config field 'clients': expected an object, got array"],
+  ['providers not a map', (p) => { p.providers = [{}]; }, "config field 'providers': expected an object, got array"],
+  ['rights not an array', (p) => { p.providers['DEV:GOV:1001:civil-registry'].births.rights = { 'ar-x': { id: 'ar-x', ep: 'ep-base', clients: ['DEV:GOV:1002:patient-records'] } }; }, "births.rights': expected an array, got object"],
+  ['endpoint not an object', (p) => { p.providers['DEV:GOV:1001:civil-registry'].births.endpoints[0] = 'ep-base'; }, "births.endpoints[0]': expected an object, got string"],
+  ['blocks not an array', (p) => { p.blocks = { b: p.blocks[0] }; }, "config field 'blocks': expected an array, got object"],
   ['decisionLog sample', (p) => { p.decisionLog = { sampleAllow: 2 }; }, "config field 'decisionLog.sampleAllow': must be between 0.0 and 1.0, got 2.0"],
 ];
 

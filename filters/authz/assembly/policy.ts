@@ -168,6 +168,22 @@ function isHex(s: string): bool {
   return true;
 }
 
+// count()/item() take an array and an object (a map) alike: these tell which one the schema wants.
+// (An element's reader has a key exactly when the container is an object; an empty container of the
+// other kind reads as empty.)
+/** Members of map field `name`; an array with elements is reported. */
+function mapCount(r: ConfigReader, name: string): i32 {
+  const n = r.count(name);
+  if (n > 0 && r.item(name, 0).key.length == 0) { r.fail(name, "expected an object, got array"); return 0; }
+  return n;
+}
+/** Elements of array field `name`; an object with members is reported. */
+function arrayCount(r: ConfigReader, name: string): i32 {
+  const n = r.count(name);
+  if (n > 0 && r.item(name, 0).key.length > 0) { r.fail(name, "expected an array, got object"); return 0; }
+  return n;
+}
+
 function nonEmpty(r: ConfigReader, name: string): string {
   const s = r.requireString(name);
   if (r.ok && s.length == 0) r.fail(name, "must not be empty");
@@ -255,7 +271,7 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
 
   // clients (registrations)
   // big arrays and maps: count()/item() hand out one reused reader (nothing allocated per element)
-  const nClients = r.count("clients");
+  const nClients = mapCount(r, "clients");
   for (let i = 0; i < nClients && c.ok; i++) {
     const e = r.item("clients", i);
     if (!idHere(e, e.key, 3, 4)) break;
@@ -292,7 +308,7 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   if (!c.ok) return;
 
   // providers → services → endpoints, rights
-  const nProviders = r.count("providers");
+  const nProviders = mapCount(r, "providers");
   for (let i = 0; i < nProviders && c.ok; i++) {
     const pr = r.item("providers", i);
     if (!idHere(pr, pr.key, 4, 4)) break;
@@ -308,7 +324,7 @@ function build(c: Ctx, r: ConfigReader, pol: Policy): void {
   reorderGrants(pol);
 
   // blocks
-  const nBlocks = r.count("blocks");
+  const nBlocks = arrayCount(r, "blocks");
   for (let i = 0; i < nBlocks && c.ok; i++) loadBlock(c, pol, r.item("blocks", i), groups);
 
   // decisionLog: accepted for the policy-admin service's other consumers; this filter ships no logs
@@ -323,7 +339,7 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
   pol.svcNotice.push(isAbsent(notice) ? null : notice);
 
   const eps = new Map<string, i32>();
-  const nEndpoints = sv.count("endpoints");
+  const nEndpoints = arrayCount(sv, "endpoints");
   for (let k = 0; k < nEndpoints && c.ok; k++) {
     const e = sv.item("endpoints", k);
     const id = nonEmpty(e, "id");
@@ -337,7 +353,7 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
     pol.endpoints.push(new Endpoint(m, new Glob(g)));
   }
 
-  const nRights = sv.count("rights");
+  const nRights = arrayCount(sv, "rights");
   for (let k = 0; k < nRights && c.ok; k++) {
     const rr = sv.item("rights", k);
     const id = nonEmpty(rr, "id");
