@@ -147,6 +147,22 @@ describe('ECDS over ADS: versions, nonces, ACK/NACK', () => {
   });
 });
 
+describe('FetchExtensionConfigs (unary ECDS)', () => {
+  test('returns the named resources of the node\'s security server with the current version', async () => {
+    const { ecdsService } = await import('../../host/xds/protos.ts');
+    const Ctor = ecdsService();
+    const c = new Ctor(srv.address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+    const fetch = (req: object) => new Promise<{ err: grpc.ServiceError | null; res: DiscoveryResponse }>((resolve) => c.FetchExtensionConfigs(req, (err: grpc.ServiceError | null, res: DiscoveryResponse) => resolve({ err, res })));
+    const ok = await fetch({ node: node('envoy-a1'), type_url: ECDS, resource_names: ['govstack.routing'] });
+    assert.equal(ok.err, null);
+    assert.equal(ok.res.version_info, ecdsVersion(SS1));
+    assert.deepEqual([...unpackResponse(ok.res.resources, true).keys()], ['govstack.routing']);
+    const denied = await fetch({ node: node('intruder'), type_url: ECDS });
+    assert.equal(denied.err?.code, grpc.status.PERMISSION_DENIED);
+    c.close();
+  });
+});
+
 describe('node groups and revision order', () => {
   test('two security servers get different snapshots', async () => {
     srv.cache.setSnapshot(SS2, { revision: 6, resources: { [ECDS]: [authzResource(600)] } });
