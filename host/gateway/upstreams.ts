@@ -53,7 +53,7 @@ export class Upstreams {
     const p = `cluster.${cluster.name}.`;
     this.stats.inc(p + 'upstream_rq_total');
     try {
-      const r = await httpUpstream(ep, { headers, body, timeoutMs });
+      const r = await httpUpstream(ep, { headers, body, timeoutMs, connectTimeoutMs: cluster.connectTimeoutMs });
       this.stats.inc(`${p}upstream_rq_${r.status}`);
       this.stats.inc(`${p}upstream_rq_${Math.floor(r.status / 100)}xx`);
       this.stats.inc(p + 'upstream_rq_completed');

@@ -15,6 +15,8 @@ export interface UpstreamRequest {
   body?: Uint8Array;
   /** 0 = no timeout. Covers connect + whole response. */
   timeoutMs?: number;
+  /** The cluster's connect_timeout: no TCP connection within it → connection failure (UF). 0 = none. */
+  connectTimeoutMs?: number;
 }
 
 export interface UpstreamResponse {
@@ -73,8 +75,11 @@ export function httpUpstream(ep: Endpoint, req: UpstreamRequest): Promise<Upstre
       });
     });
     r.on('socket', (s) => {
-      if (!s.connecting) connected = true;
-      else s.once('connect', () => { connected = true; });
+      if (!s.connecting) { connected = true; return; }
+      const ct = req.connectTimeoutMs ?? 0;
+      const connectTimer = ct > 0 ? setTimeout(() => { fail(new UpstreamError('UF', 'connection failure: connect timeout')); r.destroy(); }, ct) : undefined;
+      s.once('connect', () => { connected = true; clearTimeout(connectTimer); });
+      s.once('close', () => clearTimeout(connectTimer));
     });
     r.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
