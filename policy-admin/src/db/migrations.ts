@@ -87,6 +87,14 @@ const migrations: Record<string, Migration> = {
                 values (0, null, ${EMPTY_SHA}, ${new Date().toISOString()}, 'SYSTEM', 'empty policy', null, 0, '')`.execute(db);
     },
   },
+  '0002_covering_bucket_index': {
+    // The per-change bucket re-hash reads (id, leaf) of ~n/256 current rows: a covering index answers it from
+    // the index alone (measured at 100,000 rights: 5.4 ms → see README figures).
+    async up(db: Kysely<any>) {
+      await db.schema.dropIndex('entities_bucket').execute();
+      await db.schema.createIndex('entities_bucket_cover').on('entities').columns(['kind', 'bucket', 'rev_to', 'id', 'leaf']).execute();
+    },
+  },
 };
 
 /** sha256("policy-snapshot/1\n"): the content hash of a snapshot with no entities. */

@@ -37,8 +37,10 @@ export class PolicyTx {
   private readonly changes = new Map<string, Change>();
   private readonly touchedBuckets = new Set<string>();
   private rowsWritten = false;
+  private readonly w: WriteConn;
 
   constructor(w: WriteConn) {
+    this.w = w;
     this.conn = w.conn;
     this.headRev = w.headRev;
     this.headSha = w.headSha;
@@ -128,19 +130,31 @@ export class PolicyTx {
    */
   async commitRevision(info: CommitInfo): Promise<{ rev: number; sha256: string; changes: Change[] } | null> {
     if (!this.rowsWritten) return null;
+    // Bucket hashes of the head: from this process's cache when it wrote the head, else from the table.
+    let buckets: Map<string, string>;
+    if (this.w.bucketHashes) buckets = new Map(this.w.bucketHashes.rows);
+    else {
+      const all = await this.conn.selectFrom('bucket_hashes').select(['kind', 'bucket', 'hash']).execute();
+      buckets = new Map(all.map((r) => [r.kind + '\0' + Number(r.bucket), r.hash]));
+    }
     for (const key of this.touchedBuckets) {
       const [kind, b] = key.split('\0');
       const bucket = Number(b);
       const rows = await this.conn.selectFrom('entities').select(['id', 'leaf'])
         .where('kind', '=', kind).where('bucket', '=', bucket).where('rev_to', 'is', null).execute();
       await this.conn.deleteFrom('bucket_hashes').where('kind', '=', kind).where('bucket', '=', bucket).execute();
+      buckets.delete(key);
       if (rows.length) {
         const hash = bucketHash(rows.map((r) => [r.id, r.leaf]));
         await this.conn.insertInto('bucket_hashes').values({ kind, bucket, hash }).execute();
+        buckets.set(key, hash);
       }
     }
-    const all = await this.conn.selectFrom('bucket_hashes').select(['kind', 'bucket', 'hash']).execute();
-    const sha256 = rootHash(all.map((r) => [r.kind as EntityKind, Number(r.bucket), r.hash]));
+    const sha256 = rootHash([...buckets].map(([k, hash]) => {
+      const [kind, b] = k.split('\0');
+      return [kind as EntityKind, Number(b), hash];
+    }));
+    this.w.nextBucketHashes = { rev: this.newRev, rows: buckets };
     const changes = this.netChanges();
     await this.conn.insertInto('revisions').values({
       rev: this.newRev, parent_rev: this.headRev, content_sha256: sha256, created_at: new Date().toISOString(),

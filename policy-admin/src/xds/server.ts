@@ -6,9 +6,10 @@
 // `api_type: GRPC` / SotW in its config source, which is what envoy/xds/bootstrap.yaml uses).
 //
 // Transport security: insecure credentials by default (loopback/dev); pass ServerCredentials with client
-// certificate checking in production and bind node.id to the peer certificate in the resolver.
+// certificate checking in production and bind node.id to the peer certificate with `verifyPeer`.
 import * as grpc from '@grpc/grpc-js';
-import { adsService, ecdsService, TypeUrl, type DiscoveryRequest, type DiscoveryResponse } from '../../../host/xds/protos.ts';
+import type { AuthContext } from '@grpc/grpc-js/build/src/auth-context.js';
+import { adsService, ecdsService, TypeUrl, type DiscoveryRequest, type DiscoveryResponse, type Node } from '../../../host/xds/protos.ts';
 import type { SnapshotCache } from './cache.ts';
 import type { NodeStatusSink } from './status.ts';
 import { StreamError, XdsStream } from './stream.ts';
@@ -19,6 +20,13 @@ export interface XdsServerOptions {
   /** shown to clients as `control_plane.identifier` */
   controlPlaneId?: string;
   credentials?: grpc.ServerCredentials;
+  /**
+   * Binds the self-asserted node identity to the transport (reference B.3): called once per stream with
+   * the node, the group it resolved to and the gRPC auth context (with mTLS: `sslPeerCertificate`, whose
+   * subjectaltname should name the node or its security server). Return null to accept, or the reason
+   * to refuse (the stream ends with PERMISSION_DENIED). Unset = every mapped node is accepted.
+   */
+  verifyPeer?: (node: Node, group: string, auth: AuthContext) => string | null;
   /** called for protocol errors that end a stream (bad first request, unknown node) */
   onStreamError?: (err: Error, peer: string) => void;
 }
@@ -82,7 +90,10 @@ export class XdsServer {
     const peer = call.getPeer();
     const stream = new XdsStream(
       { send: (r) => call.write(r) },
-      { cache: this.opts.cache, status: this.opts.status, onlyType, peer, controlPlaneId: this.opts.controlPlaneId },
+      {
+        cache: this.opts.cache, status: this.opts.status, onlyType, peer, controlPlaneId: this.opts.controlPlaneId,
+        verifyPeer: this.opts.verifyPeer && ((node, group) => this.opts.verifyPeer!(node, group, call.getAuthContext())),
+      },
     );
     const entry = { stream, call };
     this.streams.add(entry);
@@ -112,7 +123,9 @@ export class XdsServer {
   /** FetchExtensionConfigs: the current ECDS resources named in the request (REST-style polling). */
   private fetch(call: grpc.ServerUnaryCall<DiscoveryRequest, DiscoveryResponse>, cb: grpc.sendUnaryData<DiscoveryResponse>): void {
     const req = call.request;
-    const group = req.node?.id ? this.opts.cache.resolveGroup(req.node) : null;
+    let group = req.node?.id ? this.opts.cache.resolveGroup(req.node) : null;
+    const refused = group && this.opts.verifyPeer?.(req.node!, group, call.getAuthContext());
+    if (refused) group = null;
     if (!group) {
       cb({ code: grpc.status.PERMISSION_DENIED, details: `node.id ${JSON.stringify(req.node?.id ?? '')} is not mapped to any security server` }, null);
       return;

@@ -54,6 +54,8 @@ export interface StreamOptions {
   onlyType?: string;
   peer?: string;
   controlPlaneId?: string;
+  /** checks the transport identity against the node's claim (see XdsServerOptions.verifyPeer) */
+  verifyPeer?: (node: Node, group: string) => string | null;
 }
 
 let streamSeq = 0;
@@ -118,6 +120,8 @@ export class XdsStream {
     if (!node || !node.id) throw new StreamError('INVALID_ARGUMENT', 'the first request of a stream must carry node.id');
     const group = this.opts.cache.resolveGroup(node);
     if (!group) throw new StreamError('PERMISSION_DENIED', `node.id ${JSON.stringify(node.id)} is not mapped to any security server`);
+    const refused = this.opts.verifyPeer?.(node, group);
+    if (refused) throw new StreamError('PERMISSION_DENIED', `node.id ${JSON.stringify(node.id)}: ${refused}`);
     this.node = node;
     this.nodeId = node.id;
     this.group = group;
