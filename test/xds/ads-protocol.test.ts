@@ -45,6 +45,26 @@ describe('stream binding', () => {
     assert.equal(st.code, grpc.status.PERMISSION_DENIED);
     assert.match(st.details, /intruder/);
   });
+  test('verifyPeer can refuse a mapped node (transport identity binding)', async () => {
+    const { XdsServer } = await import('../../policy-admin/src/xds/server.ts');
+    const seen: unknown[] = [];
+    const strict = new XdsServer({
+      cache: srv.cache, status: srv.status,
+      verifyPeer: (n, group, auth) => {
+        seen.push([n.id, group, auth.transportSecurityType ?? null, auth.sslPeerCertificate ?? null]);
+        return auth.sslPeerCertificate ? null : 'no client certificate';
+      },
+    });
+    const port = await strict.listen('127.0.0.1', 0);
+    const s = rawStream(`127.0.0.1:${port}`);
+    s.send({ node: node('envoy-a1'), type_url: ECDS, resource_names: ['govstack.authz'] });
+    const st = await s.ended;
+    s.close();
+    await strict.close();
+    assert.equal(st.code, grpc.status.PERMISSION_DENIED);
+    assert.match(st.details, /envoy-a1.*no client certificate/);
+    assert.deepEqual(seen, [['envoy-a1', SS1, null, null]]); // plaintext: no security type, no certificate
+  });
   test('the ECDS service serves TypedExtensionConfig only', async () => {
     const s = open('ecds');
     s.send({ node: node('envoy-a1'), type_url: TypeUrl.Listener });

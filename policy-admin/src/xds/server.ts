@@ -8,7 +8,6 @@
 // Transport security: insecure credentials by default (loopback/dev); pass ServerCredentials with client
 // certificate checking in production and bind node.id to the peer certificate with `verifyPeer`.
 import * as grpc from '@grpc/grpc-js';
-import type { AuthContext } from '@grpc/grpc-js/build/src/auth-context.js';
 import { adsService, ecdsService, TypeUrl, type DiscoveryRequest, type DiscoveryResponse, type Node } from '../../../host/xds/protos.ts';
 import type { SnapshotCache } from './cache.ts';
 import type { NodeStatusSink } from './status.ts';
@@ -32,6 +31,8 @@ export interface XdsServerOptions {
 }
 
 type BidiCall = grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+/** grpc-js' AuthContext (not exported by name): transportSecurityType, sslPeerCertificate */
+export type AuthContext = ReturnType<BidiCall['getAuthContext']>;
 
 /** Ends a server stream with a status: grpc-js turns an 'error' event into the trailers (destroy() would
  *  drop the stream without any status, leaving the client waiting). */
