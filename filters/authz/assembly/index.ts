@@ -45,6 +45,10 @@ class AuthzRoot extends RootContext {
       return false;
     }
     const p = r.policy!;
+    // Reading a large policy leaves a lot of garbage (the JSON tape, decoded strings). A full collection
+    // now frees it before requests come: left to the incremental GC, the first requests would allocate
+    // while it is still live and the allocator would double the memory (66 → 132 MiB at 100,000 rights).
+    __collect();
     this.policy = p;
     this.settings = p.settings;
     this.sp = new ServicePath(p.settings.maxPathBytes);
