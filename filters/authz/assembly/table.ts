@@ -61,14 +61,6 @@ export class KeyTable {
     }
   }
 
-  /** Index of an ASCII string key (identifiers are ASCII), or -1. Configure time only. */
-  findString(key: string): i32 {
-    const n = key.length;
-    const tmp = new StaticArray<u8>(n);
-    for (let i = 0; i < n; i++) unchecked((tmp[i] = <u8>key.charCodeAt(i)));
-    return this.find(changetype<usize>(tmp), n);
-  }
-
   /** Index of the ASCII string key, added when absent. Configure time only. */
   add(key: string): i32 {
     const n = key.length;
