@@ -121,9 +121,11 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
 
   const filters = new Map<string, WasmFilter>();
   const servers: Array<http.Server> = [];
+  let subscriptions: EcdsSubscriptions | null = null;
   /** Startup failed half-way: stop what was started, then report. */
   const abort = async (e: unknown): Promise<never> => {
     clearInterval(ticker);
+    subscriptions?.stop();
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
     for (const f of filters.values()) f.shutdown();
     upstreams.close();
@@ -131,12 +133,18 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
   };
   const discovered = new Map<string, DiscoveredFilter>();
   const chains = new Map<string, WasmFilter[]>();
+  const useXds = opts.xds !== false && config.listeners.some((l) => l.hcm.httpFilters.some((f) => f.kind === 'wasm' && f.discovery));
+  /** ECDS filters whose default_config waits for the end of warming (Envoy applies it only if nothing arrived). */
+  const warming: Array<{ wf: WasmFilter; name: string; path: string; timeoutMs: number; dflt: WasmFilterConfig | null }> = [];
   for (const l of config.listeners) {
     const chain: WasmFilter[] = [];
     for (const f of l.hcm.httpFilters) {
       if (f.kind !== 'wasm') continue;
       const wf = new WasmFilter(f.name, filterEnv);
-      const initial = f.wasm ?? f.discovery?.defaultConfig ?? null;
+      const d0 = f.discovery;
+      const warm = d0 !== null && useXds && !(d0.defaultConfig && d0.applyDefaultConfigWithoutWarming);
+      if (warm) warming.push({ wf, name: d0.resourceName, path: f.path, timeoutMs: d0.initialFetchTimeoutMs, dflt: d0.defaultConfig });
+      const initial = f.wasm ?? (warm ? null : d0?.defaultConfig ?? null);
       if (initial) {
         const r = wf.apply(initial);
         if (!r.ok) await abort(new Error(`${f.path}: ${r.error}`));
@@ -150,6 +158,21 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       chain.push(wf);
     }
     chains.set(l.name, chain);
+  }
+
+  // config_discovery: subscribe, then warm like Envoy's listeners — no listener accepts connections until
+  // every ECDS filter has its config or its initial_fetch_timeout passed (then default_config, if any).
+  if (useXds) subscriptions = subscribeEcds({ config, applyFilterConfig }, log);
+  if (warming.length) {
+    const t0 = Date.now();
+    const pending = () => warming.filter((w) => !w.wf.plugin && (w.timeoutMs === 0 || Date.now() - t0 < w.timeoutMs));
+    while (pending().length) await new Promise((r) => setTimeout(r, 10));
+    for (const w of warming) {
+      if (w.wf.plugin || !w.dflt) continue;
+      log(`[gateway] ECDS ${w.name}: no config within initial_fetch_timeout, using default_config`);
+      const r = w.wf.apply(w.dflt);
+      if (!r.ok) await abort(new Error(`${w.path}: ${r.error}`));
+    }
   }
 
   const listeners = new Map<string, ListenerHandle>();
@@ -399,7 +422,6 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
       upstreams.close();
     },
   };
-  const subscriptions: EcdsSubscriptions | null = opts.xds !== false && discovered.size > 0 ? subscribeEcds(gateway, log) : null;
   return gateway;
 }
 

@@ -28,7 +28,7 @@ function stringMetadata(m: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
 }
 
-export function subscribeEcds(gw: Gateway, log: (line: string) => void): EcdsSubscriptions {
+export function subscribeEcds(gw: Pick<Gateway, 'config' | 'applyFilterConfig'>, log: (line: string) => void): EcdsSubscriptions {
   const bySource = new Map<string, { cluster: string; transport: 'ads' | 'ecds'; names: Set<string> }>();
   for (const l of gw.config.listeners) {
     for (const f of l.hcm.httpFilters) {

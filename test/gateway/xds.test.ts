@@ -17,6 +17,8 @@ let server: grpc.Server;
 let ups: Upstream[] = [];
 let gw: Gateway;
 let url = '';
+let xdsPort = 0;
+let startMs = 0;
 
 const PATH = '/r1/DEV/GOV/1001/civil-registry/births/v1/births/42';
 const CLIENT = { 'X-Road-Client': 'DEV/GOV/1002/patient-records' };
@@ -54,13 +56,21 @@ before(async () => {
   server = new grpc.Server();
   server.addService(adsService().service, {
     StreamAggregatedResources: (s: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
-      stream = s;
-      s.on('data', (r: DiscoveryRequest) => { requests.push(r); const w = waiters; waiters = []; for (const f of w) f(); });
+      let first = true;
+      s.on('data', (r: DiscoveryRequest) => {
+        if (r.node?.id === 'ss-silent') return; // a control plane that never answers: the gateway warms until its timeout
+        stream = s;
+        requests.push(r);
+        const w = waiters; waiters = []; for (const f of w) f();
+        // the initial config goes out at once (the gateway is warming: no listener accepts requests before it)
+        if (first) { first = false; send('1', 'n1', policy(1)); }
+      });
       s.on('error', () => {});
     },
   });
   const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
   ups = await upstreams('registry');
+  xdsPort = port;
   const yaml = bootstrap({
     routes: `
               - match: { prefix: "/r1/" }
@@ -76,7 +86,9 @@ dynamic_resources:
   ads_config: { api_type: GRPC, transport_api_version: V3, grpc_services: [ { envoy_grpc: { cluster_name: xds } } ] }
 node: { id: ss-dev-1, cluster: DEV/GOV/1001 }`,
   });
+  const t0 = Date.now();
   const g = await gateway(yaml);
+  startMs = Date.now() - t0;
   gw = g.gw;
   url = g.url;
 });
@@ -87,18 +99,16 @@ after(async () => {
   server?.forceShutdown();
 });
 
-test('the gateway subscribes for its filter over ADS, applies updates and ACKs; a rejected update is NACKed and the old policy stays', async () => {
+test('the gateway subscribes for its filter over ADS, warms until the first config is applied, applies updates and ACKs; a rejected update is NACKed and the old policy stays', async () => {
   const first = await nextRequest(0);
   assert.equal(first.type_url, TypeUrl.TypedExtensionConfig);
   assert.deepEqual(first.resource_names, ['govstack.authz']);
   assert.equal(first.node?.id, 'ss-dev-1');
-  assert.equal((await getJson(url + PATH, { headers: CLIENT })).status, 500, 'no config yet');
-
-  send('1', 'n1', policy(1));
   const ack = await nextRequest(1);
   assert.equal(ack.version_info, '1');
   assert.equal(ack.response_nonce, 'n1');
   assert.ok(!ack.error_detail, 'ACK');
+  assert.ok(startMs < 10_000, `started once the config was applied, not at the 15 s initial_fetch_timeout (${startMs} ms)`);
   const ok = await getJson(url + PATH, { headers: CLIENT });
   assert.equal(ok.status, 200);
   assert.equal(ok.headers.get('x-road-policy-rev'), '1');
@@ -117,4 +127,41 @@ test('the gateway subscribes for its filter over ADS, applies updates and ACKs; 
   const denied = await getJson(url + PATH, { headers: CLIENT });
   assert.equal(denied.status, 403, 'the right was removed at runtime, no restart');
   assert.equal(gw.discovered.get('govstack.authz')?.versionInfo, '3');
+});
+
+test('warming ends at initial_fetch_timeout when the control plane stays silent; then default_config is in force', async () => {
+  const dflt = `
+              default_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+                config:
+                  name: govstack.authz
+                  root_id: authz
+                  configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: ${JSON.stringify(JSON.stringify(JSON.parse(policy(7))))} }
+                  vm_config: { vm_id: authz, runtime: envoy.wasm.runtime.v8, code: { local: { filename: ${JSON.stringify(modulePath('filters/authz'))} } } }`;
+  const yaml = bootstrap({
+    routes: `
+              - match: { prefix: "/r1/" }
+                route: { cluster: registry }`,
+    filters: `
+          - name: govstack.authz
+            config_discovery:
+              config_source: { ads: {}, resource_api_version: V3, initial_fetch_timeout: 0.3s }
+              type_urls: ["type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"]${dflt}`,
+    clusters: cluster('registry', ups[0].port) + cluster('xds', xdsPort, '\n    http2_protocol_options: {}'),
+    extra: `
+dynamic_resources:
+  ads_config: { api_type: GRPC, transport_api_version: V3, grpc_services: [ { envoy_grpc: { cluster_name: xds } } ] }
+node: { id: ss-silent }`,
+  });
+  const t0 = Date.now();
+  const g = await gateway(yaml);
+  try {
+    assert.ok(Date.now() - t0 >= 280, 'the listener warmed for initial_fetch_timeout');
+    assert.ok(g.logs.some((l) => l.includes('using default_config')));
+    const r = await getJson(g.url + PATH, { headers: CLIENT });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-road-policy-rev'), '7', 'the default policy');
+  } finally {
+    await g.gw.close();
+  }
 });

@@ -126,6 +126,7 @@ function discovery(r: Reader, v: Json, name: string, p: string): DiscoveryConfig
     source,
     defaultConfig: f.default_config === undefined ? null : readWasmFilter(r, f.default_config, `${p}.default_config`),
     applyDefaultConfigWithoutWarming: r.bool(f.apply_default_config_without_warming, `${p}.apply_default_config_without_warming`),
+    initialFetchTimeoutMs: r.durationMs(cs.initial_fetch_timeout, `${p}.config_source.initial_fetch_timeout`, 15_000),
     typeUrls,
   };
 }

@@ -57,6 +57,8 @@ export interface DiscoveryConfig {
   source: { ads: true } | { cluster: string };
   defaultConfig: WasmFilterConfig | null;
   applyDefaultConfigWithoutWarming: boolean;
+  /** config_source.initial_fetch_timeout: how long the listener warms waiting for it (0 = for ever). */
+  initialFetchTimeoutMs: number;
   typeUrls: string[];
 }
 
