@@ -1,11 +1,12 @@
 /**
  * Grant latency under 10 concurrent admins, with a large policy already in place.
  *
- *   node --import tsx policy-admin/bench/grants.ts [--rights 100000] [--admins 10] [--grants 50] [--db postgres://…]
+ *   node --import tsx policy-admin/bench/grants.ts [--rights 100000] [--admins 10] [--grants 50] [--db pg|postgres://…|FILE]
  *
  * Loads `--rights` existing access rights (1000 consumers × services), then 10 admins each POST `--grants`
  * X-Road grants (one service each, all distinct) over HTTP on 127.0.0.1 at the same time, and prints p50/p99
- * latency per grant and grants/s. Default database: a temp SQLite file (WAL, synchronous=FULL).
+ * latency per grant and grants/s. Default database: a temp SQLite file (WAL, synchronous=FULL); `--db pg` starts a
+ * throwaway PostgreSQL cluster (Debian binaries), `--db postgres://…` uses an existing one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { withWriteTx } from '../src/repo/tx.ts';
 import { PolicyTx } from '../src/repo/policy-tx.ts';
 import { rightId } from '../src/routes/access-rights.ts';
 import type { AccessRight, Service, Subsystem } from '../src/model/snapshot.ts';
+import { startPg } from '../test/lib/pg.ts';
 
 const { values } = parseArgs({ options: { rights: { type: 'string', default: '100000' }, admins: { type: 'string', default: '10' }, grants: { type: 'string', default: '50' }, db: { type: 'string' } } });
 const RIGHTS = Number(values.rights), ADMINS = Number(values.admins), GRANTS = Number(values.grants);
@@ -27,7 +29,10 @@ const SERVICES = Math.max(Math.ceil(RIGHTS / CONSUMERS), 1) + ADMINS * GRANTS;
 const PROVIDER = 'DEV:GOV:1001:provider';
 
 const dir = mkdtempSync(join(tmpdir(), 'pa-bench-'));
-const db = openDatabase({ url: values.db ?? join(dir, 'bench.db') });
+// --db pg: a throwaway PostgreSQL cluster (the tests' harness); --db postgres://…: an existing database.
+const cluster = values.db === 'pg' ? await startPg() : undefined;
+if (cluster) cluster.createDatabase('bench');
+const db = openDatabase({ url: cluster ? cluster.url('bench') : values.db ?? join(dir, 'bench.db') });
 await migrateToLatest(db.kysely);
 
 const sub = (id: string, code: string): Subsystem => ({ id, memberId: 'DEV:GOV:' + id.split(':')[2], subsystemCode: code, name: code, status: 'REGISTERED', connectionType: 'HTTPS', isTlsCerts: [], securityServerIds: [], messageLogMode: 'METADATA' });
@@ -86,4 +91,5 @@ console.log(`policy-admin grants (${db.dialect}): ${RIGHTS} existing rights (loa
 console.log(`  grant latency p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(1)} ms; ${(latencies.length / wall).toFixed(0)} grants/s; rights now ${Number(total?.n)}`);
 await app.close();
 await db.close();
+cluster?.stop();
 rmSync(dir, { recursive: true, force: true });
