@@ -70,7 +70,7 @@ export interface Gateway {
   stats: GatewayStats;
   /** config_discovery resources by name (the HTTP filter's `name`). */
   discovered: Map<string, DiscoveredFilter>;
-  /** Every Wasm filter of every listener: `${listener}/${filter name}`. */
+  /** Every Wasm filter of every listener: `${listener}/${plugin name}` (ECDS: the resource name; `[i]` added to a repeated name). */
   filters: Map<string, WasmFilter>;
   /**
    * Apply an ECDS resource: `typedConfig` is the envoy.extensions.filters.http.wasm.v3.Wasm message in
@@ -154,7 +154,10 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
         if (!d) discovered.set(f.discovery.resourceName, (d = { resourceName: f.discovery.resourceName, filters: [], versionInfo: '', typedConfig: null, lastUpdated: null, lastError: null, lastErrorVersion: null }));
         d.filters.push(wf);
       }
-      filters.set(`${l.name}/${f.name}`, wf);
+      // by plugin name (the ECDS resource name for discovered filters): http filter names repeat
+      // (`envoy.filters.http.wasm` for every Wasm filter is common), plugin names rarely do
+      const base = `${l.name}/${f.wasm?.name || f.name}`;
+      filters.set(filters.has(base) ? `${base}[${chain.length}]` : base, wf);
       chain.push(wf);
     }
     chains.set(l.name, chain);

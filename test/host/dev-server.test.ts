@@ -35,6 +35,7 @@ test('demo: the demo policy lets patient-records read births, the upstream sees 
 
     // every stream ended on every filter: only the root contexts are left on the worker VMs
     await Promise.all(Array.from({ length: 50 }, () => fetch(d.url + SERVICE, { headers: { 'X-Road-Client': 'DEV/GOV/1002/patient-records' } }).then((r) => r.text())));
+    assert.deepEqual([...d.gateway.filters.keys()], ['request-id', 'authz', 'rate-limit', 'header-routing'].map((n) => `security_server/${n}`));
     for (const [name, f] of d.gateway.filters) {
       for (const w of f.plugin!.workers) assert.equal(w.vm.contexts.size, 1, `${name} worker ${w.index}: contexts left ${w.vm.contexts.size}`);
       assert.equal(f.plugin!.callouts.list().length, 0, `${name}: no pending callouts`);
