@@ -138,3 +138,26 @@ test('request-id .wasm on the compiled config: X-Road ids follow the request id'
   assert.equal(s.requestHeader('x-road-request-id'), 'abc-123');
   assert.equal(p.failed(), false);
 });
+
+test('rate-limit .wasm on the compiled config: per-client service limit, split subject limit, shadow group limit', async () => {
+  const p = Emulator.loadSync({
+    wasm: moduleBytes('filters/rate-limit'), rootId: 'rate-limit', vmId: 'rl', logLevel: 'info', pluginConfig: compiled().configs['rate-limit'].json,
+    strict: { allow: ['proxy_get_header_map_value:NotFound', 'proxy_get_shared_data:NotFound', 'proxy_set_shared_data:CasMismatch', 'proxy_get_property:NotFound'] },
+  });
+  const send = (client: string, service = 'births') => {
+    const s = p.http();
+    const a = s.sendRequestHeaders([[':method', 'GET'], [':path', `/r1/${PROVIDER_WIRE}/${service}/v1/x`], [':authority', 'ss1.dev'], ['x-road-client-verified', wire(client)]], { endOfStream: true });
+    const status = a === 'Continue' ? 200 : s.localReply?.status;
+    s.complete();
+    return status;
+  };
+  const run = (client: string, n: number, service?: string) => Array.from({ length: n }, () => send(client, service));
+  const count = (xs: Array<number | undefined>, v: number) => xs.filter((x) => x === v).length;
+  let r = run(C.tax, 111);
+  assert.deepEqual([count(r, 200), count(r, 429)], [110, 1], 'rl-each: 100/min + burst 10 per client');
+  assert.equal(count(run(C.noauth, 5), 200), 5, 'another client has its own bucket');
+  r = run(C.lab, 3, 'deaths');
+  assert.deepEqual(r, [200, 200, 429], 'rl-lab: 5/s split over 2 replicas, on every service of the provider');
+  assert.deepEqual(run(C.clinic, 3), [200, 200, 200], 'rl-health is SHADOW: over the limit but passed');
+  assert.equal(p.failed(), false);
+});

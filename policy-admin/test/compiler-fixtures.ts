@@ -55,7 +55,7 @@ export function fixtureSnapshot(): PolicySnapshot {
     { id: 'DEV:GOV:1002', instanceId: 'DEV', memberClass: 'GOV', memberCode: '1002', name: 'Hospital', status: 'REGISTERED' },
   ]);
   s.securityServers = byId([
-    { id: SS1, ownerMemberId: 'DEV:GOV:1001', serverCode: 'ss1', address: 'ss1.dev', authCerts: [{ sha256: SHA_SS1, status: 'ACTIVE' }], xdsNodeIds: ['ss1-envoy'], labels: {} },
+    { id: SS1, ownerMemberId: 'DEV:GOV:1001', serverCode: 'ss1', address: 'ss1.dev', authCerts: [{ sha256: SHA_SS1, status: 'ACTIVE' }], xdsNodeIds: ['ss1-envoy-a', 'ss1-envoy-b'], labels: {} },
     { id: SS2, ownerMemberId: 'DEV:GOV:1002', serverCode: 'ss2', address: 'ss2.dev', authCerts: [{ sha256: SHA_SS2, status: 'ACTIVE' }, { sha256: SHA_SS2_REVOKED, status: 'REVOKED' }], xdsNodeIds: ['ss2-envoy'], labels: {} },
   ]);
   s.subsystems = byId([
@@ -109,6 +109,17 @@ export function fixtureSnapshot(): PolicySnapshot {
       match: [{ source: 'header', name: 'x-canary', exact: '1' }], actions: [{ type: 'route', cluster: 'births-v2' }] },
     { id: 'rr-2', name: 'tag-all', target: { providerSubsystemId: PROVIDER }, priority: 20,
       match: [{ source: 'header', name: 'x-tag', present: true }], actions: [{ type: 'set_header', name: 'x-tagged', value: 'yes' }] },
+  ];
+  const rl = (id: string, o: Partial<PolicySnapshot['rateLimitPolicies'][number]>): PolicySnapshot['rateLimitPolicies'][number] => ({
+    id, name: id, target: { providerSubsystemId: PROVIDER, serviceCode: 'births' }, per: 'EACH_CLIENT', unit: 'minute', requestsPerUnit: 100,
+    enforcement: 'LOCAL_PER_PROXY', mode: 'ENFORCE', failureMode: 'FAIL_OPEN', ...o,
+  });
+  s.rateLimitPolicies = [
+    rl('rl-each', { burst: 10 }),                                                                  // births: 110 per client, then 429
+    rl('rl-lab', { target: { providerSubsystemId: PROVIDER }, per: { subject: { type: 'SUBSYSTEM', id: C.lab } }, unit: 'second', requestsPerUnit: 5, enforcement: 'LOCAL_SPLIT' }), // 5/s over 2 replicas → 2/s
+    rl('rl-health', { per: { subject: { type: 'GLOBALGROUP', id: 'DEV:health' } }, requestsPerUnit: 1, mode: 'SHADOW' }), // counted, not denied
+    rl('rl-endpoint', { target: { providerSubsystemId: PROVIDER, serviceCode: 'births', endpointId: '2' } }), // not expressible: warning
+    rl('rl-elsewhere', { target: { providerSubsystemId: C.remote } }),                            // provider not on ss1
   ];
   s.requestIdPolicy = {
     id: 'default', headerName: 'x-request-id', maxLength: 128, keepIncoming: true, echoRequestId: true, traceContext: true,

@@ -87,7 +87,7 @@ test('rights: subjects, endpoint, mode, window, agreement; a local group of anot
   const ids = births.rights.map((r: { id: string }) => r.id);
   assert.deepEqual(ids, [...ids].sort(), 'sorted by id');
   assert.ok(!ids.includes('r-foreign-local'));
-  assert.deepEqual(s.warnings.map((w) => w.field), ['accessRights[r-foreign-local]']);
+  assert.deepEqual(s.warnings.map((w) => w.field), ['accessRights[r-foreign-local]', 'rateLimitPolicies[rl-endpoint]']);
   const r = (id: string) => births.rights.find((x: { id: string }) => x.id === id);
   assert.deepEqual(r('r-health'), { id: 'r-health', ep: '3', groups: ['DEV:health'], mode: 'ENFORCE', agreementRef: 'DSA-2026-7' });
   assert.deepEqual(r('r-temp'), { id: 'r-temp', ep: '1', clients: [C.temp], mode: 'ENFORCE', notBefore: '2030-01-01T00:00:00Z', notAfter: '2030-01-31T23:59:59Z' });
@@ -134,6 +134,24 @@ test('request-id: the fleet policy field for field', () => {
     header_name: 'x-request-id', max_length: 128, keep_incoming: true, echo_request_id: true, trace_context: true,
     echo_traceparent: false, sample_rate: 1, x_road_headers: true, trust_x_road_id: false,
   });
+});
+
+test('rate-limit: one descriptor per policy served here (a member each for a group), replicas share LOCAL_SPLIT limits', () => {
+  const cfg = JSON.parse(ss1().configs['rate-limit'].json);
+  assert.deepEqual(cfg.actions, [{ source: 'client_id' }, { source: 'service_id' }, { source: 'path_prefix', descriptor_key: 'provider', prefixes: ['/r1/DEV/GOV/1001/civil-registry/'] }]);
+  const births = { key: 'service_id', value: 'DEV/GOV/1001/civil-registry/births' };
+  assert.deepEqual(cfg.descriptors, [
+    { name: 'rl-each', entries: [{ key: 'client_id' }, births], rate_limit: { requests_per_unit: 100, unit: 'minute', burst: 10 } },
+    { name: `rl-health:${C.clinic}`, entries: [{ key: 'client_id', value: 'DEV/GOV/1001/clinic-app' }, births], rate_limit: { requests_per_unit: 1, unit: 'minute' }, shadow_mode: true },
+    { name: `rl-health:${C.remote}`, entries: [{ key: 'client_id', value: 'DEV/GOV/1002/patient-records' }, births], rate_limit: { requests_per_unit: 1, unit: 'minute' }, shadow_mode: true },
+    { name: 'rl-lab', entries: [{ key: 'client_id', value: 'DEV/GOV/1001/lab' }, { key: 'provider', value: '/r1/DEV/GOV/1001/civil-registry/' }], rate_limit: { requests_per_unit: 2, unit: 'second' } },
+  ]);
+  assert.equal(cfg.failure_mode_deny, false);
+  const snap = fixtureSnapshot();
+  snap.rateLimitPolicies = [];
+  const none = JSON.parse(compileServer(fixtureRevision(1, snap), SS1).configs['rate-limit'].json);
+  assert.equal(none.descriptors.length, 1, 'a rule no request matches');
+  assert.equal(none.descriptors[0].entries[0].value, '-');
 });
 
 test('refused snapshots name the entity; unknown security server', () => {

@@ -147,7 +147,8 @@ test('GET /bundles/{ss}: the compiled configs with a strong ETag; If-None-Match 
   assert.deepEqual(b.configs['header-routing'], JSON.parse(want.configs['header-routing'].json));
   assert.deepEqual(b.configs['request-id'], JSON.parse(want.configs['request-id'].json));
   assert.deepEqual([b.rev, b.revSha256, b.sha256, b.securityServerId], [7, want.revSha256, want.sha256, SS1]);
-  assert.equal(b.warnings.length, 1);
+  assert.equal(b.warnings.length, 2);
+  assert.deepEqual(b.configs['rate-limit'], JSON.parse(want.configs['rate-limit'].json));
   assert.equal((await app.inject({ url })).body, r.body, 'same bytes again');
 
   for (const inm of [etag, `W/${etag}`, `"x", ${etag}`, '*']) {

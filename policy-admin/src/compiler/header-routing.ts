@@ -7,7 +7,7 @@ import { sha256hex } from './canonical-json.ts';
 import { upstreamOf } from './clusters.ts';
 import { CompileError } from './errors.ts';
 import type { HeaderRoutingConfig, RoutingAction, RoutingCondition } from './filter-configs.ts';
-import { wireForm } from './ids.ts';
+import { slashForm, wireForm } from './ids.ts';
 import type { Index } from './index-snapshot.ts';
 
 const MAX_RULES = 10000; // the filter's limit (schema maxItems)
@@ -34,7 +34,7 @@ export function compileHeaderRouting(ix: Index, ssId: string, opts: RoutingOptio
     for (const svc of ix.servicesOf(provider.id)) {
       const serviceId = `${provider.id}:${svc.serviceCode}`;
       // service_id is matched on the decoded id parts joined by '/'
-      const onService: RoutingCondition = { source: 'service_id', exact: serviceId.split(':').join('/') };
+      const onService: RoutingCondition = { source: 'service_id', exact: slashForm(serviceId) };
       const base = upstreamOf(svc.upstreamUrl, `services[${svc.id}].upstreamUrl`);
       const toService: RoutingAction = { type: 'route', cluster: base.cluster };
       const rewrite: RoutingAction = { type: 'rewrite_prefix', prefix: `/r1/${wireForm(serviceId)}/`, replacement: `${base.basePath}/` };

@@ -12,12 +12,16 @@ export function idParts(id: string, field: string, min = 3, max = 4): string[] {
   return parts;
 }
 
-/** Wire form of one part: '?' is the only character of the X-Road set that a URL path must escape;
- *  encodeURIComponent also escapes ' ( ) which is allowed and harmless. */
-export const wirePart = (p: string): string => encodeURIComponent(p);
+/** Wire form of one part, as clients put it in /r1/ paths: of the X-Road character set only '?' must be
+ *  escaped in a URL path (' ( ) + , = are path characters, RFC 3986 sub-delims). */
+export const wirePart = (p: string): string => p.replace(/\?/g, '%3F');
 
-/** "DEV:GOV:1001:reg" → "DEV/GOV/1001/reg" (parts percent-encoded). */
+/** "DEV:GOV:1001:reg" → "DEV/GOV/1001/reg" as sent in a path ('?' escaped). */
 export const wireForm = (colonId: string): string => colonId.split(':').map(wirePart).join('/');
+
+/** "DEV:GOV:1001:reg" → "DEV/GOV/1001/reg" decoded: the authz filter's verified client header and the
+ *  header-routing filter's service_id subject. */
+export const slashForm = (colonId: string): string => colonId.split(':').join('/');
 
 /** The security server's X-Road instance (first part of its id). */
 export const instanceOf = (id: string): string => id.split(':')[0];

@@ -5,6 +5,7 @@ import { canonicalJson, sha256hex, byString } from './canonical-json.ts';
 import { compileAuthz, type AuthzOptions } from './authz.ts';
 import { compileHeaderRouting } from './header-routing.ts';
 import { compileRequestId } from './request-id.ts';
+import { compileRateLimit } from './rate-limit.ts';
 import { Index } from './index-snapshot.ts';
 import type { CompileWarning } from './errors.ts';
 import type { RevisionContent } from './input.ts';
@@ -14,8 +15,8 @@ export { UnknownSecurityServer, Index } from './index-snapshot.ts';
 export { upstreamOf } from './clusters.ts';
 export { canonicalJson } from './canonical-json.ts';
 
-/** Filter folder names under filters/. rate-limit is not compiled yet: its schema did not exist. */
-export const FILTERS = ['authz', 'header-routing', 'request-id'] as const;
+/** Filter folder names under filters/ (each has config.schema.json), in data-path order. */
+export const FILTERS = ['request-id', 'authz', 'rate-limit', 'header-routing'] as const;
 export type FilterName = (typeof FILTERS)[number];
 
 export interface CompiledConfig {
@@ -50,6 +51,7 @@ export function compileServer(snap: RevisionContent | Index, securityServerId: s
     authz: config(authz),
     'header-routing': config(compileHeaderRouting(ix, securityServerId, {})),
     'request-id': config(compileRequestId(ix, securityServerId)),
+    'rate-limit': config(compileRateLimit(ix, securityServerId, warnings)),
   };
   const sha256 = sha256hex(FILTERS.map((f) => `${f}:${configs[f].sha256}`).join('\n'));
   return { securityServerId, rev: ix.rev, revSha256: ix.sha256, configs, sha256, warnings };

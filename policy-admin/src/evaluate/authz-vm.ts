@@ -6,6 +6,7 @@
 //
 // It drives the host runtime's Plugin (what host/emulator wraps) directly: the emulator keeps a handle to
 // every stream it ever made, which a long-lived evaluator must not.
+import { wireForm } from '../compiler/ids.ts';
 import { Plugin, PluginStartError, VirtualClock, ProcessState, toHeaderMap, toPropertyValue, type LogEntry } from '../../../host/index.ts';
 
 /** A wall clock pinned per evaluation to the instant asked about (the filter reads it for validity windows). */
@@ -48,8 +49,6 @@ export interface AuthzAnswer {
   dryRun: { right: string | null; block: string | null };
 }
 
-const wirePart = (p: string) => encodeURIComponent(p);
-const wire = (colon: string) => colon.split(':').map(wirePart).join('/');
 // Envoy only hands the filter printable ASCII in :path; anything else is what a client would percent-encode.
 const encodePath = (p: string) => p.replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
 const REQUEST_ID = 'what-if';
@@ -84,8 +83,8 @@ export class AuthzVm {
     const s = p.newStream(0, { properties: new Map(Object.entries(props).map(([k, v]) => [k, toPropertyValue(v)])) });
     try {
       s.headers('request', toHeaderMap([
-        [':method', q.method], [':path', `/r1/${wire(q.service)}${encodePath(q.path)}`], [':authority', 'what-if'], [':scheme', 'https'],
-        ['x-request-id', REQUEST_ID], [this.clientHeader, wire(q.client)],
+        [':method', q.method], [':path', `/r1/${wireForm(q.service)}${encodePath(q.path)}`], [':authority', 'what-if'], [':scheme', 'https'],
+        ['x-request-id', REQUEST_ID], [this.clientHeader, wireForm(q.client)],
       ]), true);
       p.process.drain();
       // the log was emptied before this request: every line is about it
