@@ -14,8 +14,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AccessRight, Group, Member, PolicySnapshot, Service, SubjectRef, Subsystem } from '../model/snapshot.ts';
-import type { PolicyTx } from '../repo/policy-tx.ts';
+import type { AccessRight, Group, Member, Service, SubjectRef, Subsystem } from '../model/snapshot.ts';
+import { PolicyTx } from '../repo/policy-tx.ts';
 import { sha256hex } from '../model/content-hash.ts';
 import { requireScope } from '../http/context.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
@@ -74,14 +74,18 @@ const xroadRight = (r: AccessRight, s?: Service) => clean({
   mode: r.mode, valid_from: r.validFrom, valid_until: r.validUntil, agreement_ref: r.agreementRef,
 });
 
+/** Reads current entities by index (not through a whole snapshot): what the X-Road read views need. */
+type Reader = Pick<PolicyTx, 'get' | 'list'>;
+export const readerOf = (req: FastifyRequest): Reader => new PolicyTx({ conn: req.server.policy.db.kysely, headRev: -1, headSha: '' });
+
 /** X-Road ServiceClient. MEMBER is our extension of service_client_type (REST's member-level clients). */
-function xroadServiceClient(s: SubjectRef, snap: PolicySnapshot, rightsGivenAt: string) {
+async function xroadServiceClient(s: SubjectRef, rd: Reader, rightsGivenAt: string) {
   let name = '';
   let local_group_code: string | undefined;
-  if (s.type === 'SUBSYSTEM') name = snap.subsystems.find((x) => x.id === s.id)?.name ?? '';
-  else if (s.type === 'MEMBER') name = snap.members.find((x) => x.id === s.id)?.name ?? '';
+  if (s.type === 'SUBSYSTEM') name = (await rd.get<Subsystem>('subsystems', s.id))?.name ?? '';
+  else if (s.type === 'MEMBER') name = (await rd.get<Member>('members', s.id))?.name ?? '';
   else {
-    const g = snap.groups.find((x) => x.id === s.id);
+    const g = await rd.get<Group>('groups', s.id);
     name = g?.description ?? '';
     if (s.type === 'LOCALGROUP') local_group_code = g?.code;
   }
@@ -89,14 +93,16 @@ function xroadServiceClient(s: SubjectRef, snap: PolicySnapshot, rightsGivenAt: 
 }
 
 /** Distinct subjects of `rights`, each with its earliest grant time. */
-function serviceClientsOf(rights: AccessRight[], snap: PolicySnapshot) {
+async function serviceClientsOf(rights: AccessRight[], rd: Reader) {
   const first = new Map<string, { s: SubjectRef; at: string }>();
   for (const r of rights) {
     const k = r.subject.type + '\0' + r.subject.id;
     const cur = first.get(k);
     if (!cur || r.grantedAt < cur.at) first.set(k, { s: r.subject, at: r.grantedAt });
   }
-  return [...first.values()].sort((a, b) => (a.s.id < b.s.id ? -1 : 1)).map((x) => xroadServiceClient(x.s, snap, x.at));
+  const out = [];
+  for (const x of [...first.values()].sort((a, b) => (a.s.id < b.s.id ? -1 : 1))) out.push(await xroadServiceClient(x.s, rd, x.at));
+  return out;
 }
 
 const Items = Type.Object({
@@ -110,31 +116,36 @@ const ClientSc = Type.Object({ id: Id, sc_id: Id });
 export async function accessRightRoutes(root: FastifyInstance) {
   const api = root.withTypeProvider<TypeBoxTypeProvider>();
   const read = { permission: 'read' as const };
-  const head = async (req: FastifyRequest) => (await req.server.policy.snapshots.snapshot()).content;
 
-  // ---------- client view (service level) ----------
+  // ---------- client view (service level); index reads, so they stay fast with 100,000 rights ----------
+  const providerRights = async (rd: Reader, provider: string, subjectId?: string) => {
+    if (!(await rd.get('subsystems', provider))) throw notFound('client', provider);
+    const rights = subjectId === undefined
+      ? await rd.list<AccessRight>('accessRights', { ref1: provider })
+      : await rd.list<AccessRight>('accessRights', { ref1: provider, ref2: subjectId });
+    return rights;
+  };
   api.get('/clients/:id/service-clients', { config: read, schema: { params: Type.Object({ id: Id }) } }, async (req) => {
     requireScope(req, req.params.id);
-    const snap = await head(req);
-    if (!snap.subsystems.some((s) => s.id === req.params.id)) throw notFound('client', req.params.id);
-    return serviceClientsOf(snap.accessRights.filter((r) => r.providerSubsystemId === req.params.id), snap);
+    const rd = readerOf(req);
+    return serviceClientsOf(await providerRights(rd, req.params.id), rd);
   });
   api.get('/clients/:id/service-clients/:sc_id', { config: read, schema: { params: ClientSc } }, async (req) => {
     requireScope(req, req.params.id);
-    const snap = await head(req);
-    if (!snap.subsystems.some((s) => s.id === req.params.id)) throw notFound('client', req.params.id);
-    const list = serviceClientsOf(snap.accessRights.filter((r) => r.providerSubsystemId === req.params.id && r.subject.id === req.params.sc_id), snap);
+    const rd = readerOf(req);
+    const list = await serviceClientsOf(await providerRights(rd, req.params.id, req.params.sc_id), rd);
     if (!list.length) throw notFound('service_client', req.params.sc_id);
     return list[0];
   });
   api.get('/clients/:id/service-clients/:sc_id/access-rights', { config: read, schema: { params: ClientSc } }, async (req) => {
     requireScope(req, req.params.id);
-    const snap = await head(req);
-    if (!snap.subsystems.some((s) => s.id === req.params.id)) throw notFound('client', req.params.id);
-    const services = new Map(snap.services.filter((s) => s.subsystemId === req.params.id).map((s) => [s.serviceCode, s]));
-    return snap.accessRights
-      .filter((r) => r.providerSubsystemId === req.params.id && r.subject.id === req.params.sc_id && services.get(r.serviceCode) && baseEndpoint(services.get(r.serviceCode)!).id === r.endpointId)
-      .map((r) => xroadRight(r, services.get(r.serviceCode)));
+    const rd = readerOf(req);
+    const out = [];
+    for (const r of await providerRights(rd, req.params.id, req.params.sc_id)) {
+      const s = await rd.get<Service>('services', `${req.params.id}:${r.serviceCode}`);
+      if (s && baseEndpoint(s).id === r.endpointId) out.push(xroadRight(r, s));
+    }
+    return out;
   });
 
   api.post('/clients/:id/service-clients/:sc_id/access-rights', {
@@ -207,18 +218,11 @@ export async function accessRightRoutes(root: FastifyInstance) {
     const base = level === 'service' ? '/services/:id/service-clients' : '/endpoints/:id/service-clients';
 
     api.get(base, { config: read, schema: { params: Type.Object({ id: Id }) } }, async (req) => {
-      const snap = await head(req);
-      let service: Service | undefined, endpointId: string | undefined;
-      if (level === 'service') {
-        service = snap.services.find((s) => s.id === req.params.id);
-        endpointId = service && baseEndpoint(service).id;
-      } else {
-        service = snap.services.find((s) => s.endpoints.some((e) => e.id === req.params.id));
-        endpointId = req.params.id;
-      }
-      if (!service) throw notFound(level, req.params.id);
+      const rd = readerOf(req);
+      const { service, endpointId } = await resolve(rd as PolicyTx, req.params.id);
       requireScope(req, service.subsystemId);
-      return serviceClientsOf(snap.accessRights.filter((r) => r.providerSubsystemId === service!.subsystemId && r.serviceCode === service!.serviceCode && r.endpointId === endpointId), snap);
+      const rights = await rd.list<AccessRight>('accessRights', { ref1: service.subsystemId });
+      return serviceClientsOf(rights.filter((r) => r.serviceCode === service.serviceCode && r.endpointId === endpointId), rd);
     });
     api.post(base, { config: { permission: 'services', auditEvent: addEvent }, schema: { params: Type.Object({ id: Id }), body: ScItems } }, async (req, reply) => {
       req.body.items.forEach((it, i) => checkWindow(it, `body.items.${i}`));
@@ -239,7 +243,7 @@ export async function accessRightRoutes(root: FastifyInstance) {
         const rights = await tx.list<AccessRight>('accessRights', { ref1: service.subsystemId });
         return rights.filter((r) => r.serviceCode === service.serviceCode && r.endpointId === endpointId);
       });
-      return reply.code(201).send(serviceClientsOf(out, await head(req)));
+      return reply.code(201).send(await serviceClientsOf(out, readerOf(req)));
     });
     api.post(`${base}/delete`, { config: { permission: 'services', auditEvent: delEvent }, schema: { params: Type.Object({ id: Id }), body: ScItems } }, async (req, reply) => {
       await req.server.policy.mutate(req, reply, { event: delEvent, data: { id: req.params.id, subjectIds: req.body.items.map((i) => i.id) } }, async (tx) => {
@@ -256,7 +260,6 @@ export async function accessRightRoutes(root: FastifyInstance) {
   };
   bySubjects('service');
   bySubjects('endpoint');
-  void ({} as Member);
 }
 
 export type { FastifyReply };
