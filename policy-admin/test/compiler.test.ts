@@ -166,3 +166,17 @@ test('refused snapshots name the entity; unknown security server', () => {
   snap3.services[0].upstreamUrl = 'ftp://x';
   assert.throws(() => compileServer(fixtureRevision(1, snap3), SS1), (e: unknown) => e instanceof CompileError && e.field === `services[${PROVIDER}:births].upstreamUrl`);
 });
+
+test('xDS shape: every security server with each filter\'s configuration JSON under the publisher\'s filter keys', async () => {
+  const { compileForXds } = await import('../src/compiler/xds.ts');
+  const { DEFAULT_WASM_FILTERS } = await import('../src/xds/publish.ts');
+  const out = compileForXds(fixtureRevision());
+  assert.equal(out.rev, 7);
+  assert.deepEqual(out.securityServers.map((s) => s.securityServerId), [SS1, SS2]);
+  for (const s of out.securityServers) {
+    for (const [k, v] of Object.entries(s.filters)) {
+      assert.ok(DEFAULT_WASM_FILTERS[k], `${k} is a filter the publisher deploys`);
+      assert.equal(v, compileServer(fixtureRevision(), s.securityServerId).configs[k as keyof CompiledServer['configs']].json);
+    }
+  }
+});
