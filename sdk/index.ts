@@ -18,6 +18,7 @@ export * from "./random";
 export * from "./callouts";
 export * from "./grpc";
 export * from "./foreign";
+export * from "./url";
 export { lastStatus, getStatus, lastHostStatusMessage } from "./hostcalls";
 export { decodeUtf8 } from "./runtime/memory";
 export * from "./config/json";

@@ -223,6 +223,19 @@ test('the most specific rule wins: valued entries, then more entries, then confi
   assert.equal(count(REQ('someone').filter(([k]) => k !== ':method')), 1, 'no method: any-client');
 });
 
+test('service_id is percent-decoded: a re-encoded /r1/ path shares the bucket (no dodging the limit)', () => {
+  const p = load({
+    actions: [{ source: 'service_id' }],
+    descriptors: [{ name: 'per-service', entries: [{ key: 'service_id' }], rate_limit: { requests_per_unit: 2, unit: 'minute' } }],
+    max_keys: 64,
+  });
+  const at = (path: string) => REQ().map(([k, v]): [string, string] => [k, k === ':path' ? path : v]);
+  assert.ok(send(p, 0, at('/r1/EE/GOV/70000002/reg/getPerson/v1')).ok);
+  assert.ok(send(p, 0, at('/r1/EE/GOV/7000%30002/r%65g/getPerson/v1?x=1')).ok, 'same service, other spelling');
+  assert.equal(send(p, 0, at('/r1/%45E/GOV/70000002/reg/get%50erson')).ok, false, 'third request of the service is limited');
+  assert.ok(send(p, 0, at('/r1/EE/GOV/70000002/reg/other/v1')).ok, 'another service has its own bucket');
+});
+
 test('entry sources: request header, remote address (port removed), path prefix, generic key; unmatched passes', () => {
   const p = load({
     actions: [

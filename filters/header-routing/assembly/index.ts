@@ -13,7 +13,7 @@
 // See ../README.md for the configuration and the exact split hash.
 import {
   RootContext, HttpContext, FilterHeadersStatus, ConfigReader, Counter, registerRootContext,
-  getPropertyString, randomU32, decodeUtf8, isLogEnabled, LogLevel, logDebug, logInfo, logError,
+  getPropertyString, randomU32, percentDecode, xroadServiceId, isLogEnabled, LogLevel, logDebug, logInfo, logError,
 } from "../../../sdk";
 export * from "../../../sdk/abi/exports";
 
@@ -399,55 +399,6 @@ export function fnv1a32(s: string): u32 {
   return h;
 }
 
-function hexVal(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  c |= 0x20;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  return -1;
-}
-
-let pctBuf = new ArrayBuffer(256);
-
-/**
- * Percent-decodes s[from, to) (`+` → space when `plus`); invalid escapes are kept literally; the bytes
- * are decoded as UTF-8 with U+FFFD for invalid sequences. Never traps.
- */
-function pctDecode(s: string, from: i32, to: i32, plus: bool): string {
-  let simple = true;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 0x25 || c >= 0x80 || (plus && c == 0x2b)) { simple = false; break; }
-  }
-  if (simple) return s.substring(from, to);
-  const need = (to - from) * 3; // a UTF-16 unit is at most 3 UTF-8 bytes
-  if (pctBuf.byteLength < need) pctBuf = new ArrayBuffer(need);
-  const base = changetype<usize>(pctBuf);
-  let o: usize = 0;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 0x25) {
-      const hi = i + 1 < to ? hexVal(s.charCodeAt(i + 1)) : -1;
-      const lo = i + 2 < to ? hexVal(s.charCodeAt(i + 2)) : -1;
-      if (hi >= 0 && lo >= 0) {
-        store<u8>(base + o++, <u8>((hi << 4) | lo));
-        i += 2;
-      } else {
-        store<u8>(base + o++, 0x25);
-      }
-    } else if (plus && c == 0x2b) {
-      store<u8>(base + o++, 0x20);
-    } else if (c < 0x80) {
-      store<u8>(base + o++, <u8>c);
-    } else {
-      // a surrogate pair is encoded whole; a lone surrogate becomes U+FFFD
-      const units = c >= 0xd800 && c < 0xdc00 && i + 1 < to && (s.charCodeAt(i + 1) & 0xfc00) == 0xdc00 ? 2 : 1;
-      o += <usize>String.UTF8.encodeUnsafe(changetype<usize>(s) + (<usize>i << 1), units, base + o, false, String.UTF8.ErrorMode.REPLACE);
-      i += units - 1;
-    }
-  }
-  return decodeUtf8(base, o);
-}
-
 /** `:authority` without a trailing `:port` (`[v6]:port` → `[v6]`). */
 function stripPort(a: string): string {
   const colon = a.lastIndexOf(":");
@@ -459,26 +410,6 @@ function stripPort(a: string): string {
   if (colon > 0 && a.charCodeAt(colon - 1) == 0x5d) return a.substring(0, colon); // [v6]:port
   if (a.indexOf(":") != colon) return a;                                          // bare IPv6
   return a.substring(0, colon);
-}
-
-/**
- * X-Road service id `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE` of a `/r1/...` path (query removed);
- * each part percent-decoded; null when the path has fewer than five non-empty parts after `/r1/`.
- */
-function serviceIdOf(path: string): string | null {
-  if (!path.startsWith("/r1/")) return null;
-  let out = "";
-  let start = 4;
-  for (let part = 0; part < 5; part++) {
-    let end = path.indexOf("/", start);
-    if (end < 0) end = path.length;
-    if (end == start) return null;
-    if (part > 0) out += "/";
-    out += pctDecode(path, start, end, false);
-    if (end == path.length && part < 4) return null;
-    start = end + 1;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -576,8 +507,8 @@ class RoutingStream extends HttpContext {
             if (amp > i) {
               let eq = p.indexOf("=", i);
               if (eq < 0 || eq > amp) eq = -1;
-              names.push(pctDecode(p, i, eq < 0 ? amp : eq, true));
-              values.push(eq < 0 ? "" : pctDecode(p, eq + 1, amp, true));
+              names.push(percentDecode(p, i, eq < 0 ? amp : eq, true));
+              values.push(eq < 0 ? "" : percentDecode(p, eq + 1, amp, true));
             }
             i = amp + 1;
           }
@@ -605,7 +536,7 @@ class RoutingStream extends HttpContext {
         if (!this.serviceDone) {
           this.serviceDone = true;
           const p = this.path();
-          this.serviceId = p === null ? null : serviceIdOf(p);
+          this.serviceId = p === null ? null : xroadServiceId(p);
         }
         return this.serviceId;
       }

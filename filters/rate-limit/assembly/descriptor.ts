@@ -1,7 +1,7 @@
 // The request's descriptor entries (one value per action, computed lazily and at most once per
 // request) and the rule that applies: the first in specificity order whose entries are all present
 // with the required values.
-import { HeaderMap, getPropertyString } from "../../../sdk";
+import { HeaderMap, getPropertyString, xroadServiceId } from "../../../sdk";
 import {
   Action, Config, Rule, SRC_CLIENT_ID, SRC_REQUEST_HEADER, SRC_REMOTE_ADDRESS, SRC_METHOD, SRC_PATH_PREFIX,
   SRC_SERVICE_ID, SRC_GENERIC_KEY,
@@ -19,22 +19,6 @@ export function hostOf(a: string): string {
   const colon = a.lastIndexOf(":");
   if (colon < 0 || a.indexOf(":") != colon) return a; // no port, or a bare IPv6 address
   return a.substring(0, colon);
-}
-
-/** `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE` of `/r1/…` (as sent, not percent-decoded), or null. */
-export function serviceIdOf(path: string): string | null {
-  if (!path.startsWith("/r1/")) return null;
-  let q = path.indexOf("?");
-  if (q < 0) q = path.length;
-  let at = 4;
-  for (let part = 0; part < 5; part++) {
-    let end = path.indexOf("/", at);
-    if (end < 0 || end > q) end = q;
-    if (end == at) return null;
-    if (part < 4 && end == q) return null;
-    at = end + 1;
-  }
-  return path.substring(4, at - 1);
 }
 
 function pathPrefixOf(path: string, prefixes: string[]): string | null {
@@ -95,7 +79,7 @@ export class Entries {
       }
       case SRC_SERVICE_ID: {
         const p = this.headers.get(":path");
-        return p === null ? null : serviceIdOf(p);
+        return p === null ? null : xroadServiceId(p);
       }
     }
     return null;
