@@ -26,7 +26,7 @@ export interface XdsServerOptions {
    * to refuse (the stream ends with PERMISSION_DENIED). Unset = every mapped node is accepted.
    */
   verifyPeer?: (node: Node, group: string, auth: AuthContext) => string | null;
-  /** called for protocol errors that end a stream (bad first request, unknown node) */
+  /** called for errors that end a stream (bad first request, unknown or refused node, internal errors) */
   onStreamError?: (err: Error, peer: string) => void;
 }
 
@@ -106,10 +106,12 @@ export class XdsServer {
       try {
         stream.onRequest(req);
       } catch (e) {
-        if (!(e instanceof StreamError)) throw e;
-        this.opts.onStreamError?.(e, peer);
+        // a protocol error ends this stream with its status; anything else (a bug) ends it with INTERNAL
+        // rather than taking the whole control plane down
+        const err = e instanceof Error ? e : new Error(String(e));
+        this.opts.onStreamError?.(err, peer);
         end();
-        fail(call, grpc.status[e.code], e.message);
+        fail(call, e instanceof StreamError ? grpc.status[e.code] : grpc.status.INTERNAL, err.message);
       }
     });
     call.on('end', () => {
