@@ -101,11 +101,11 @@ describe('distribution API', () => {
       status.streamOpened(id, A, { peer: '127.0.0.1:1' });
       status.requested(id, ECDS, ['govstack.authz'], '');
       status.sent(id, ECDS, v1, `${id}-n1`);
-      status.acked(id, ECDS, v1);
+      status.acked(id, ECDS, v1, new Map([['govstack.authz', 'h1']]));
     }
     const v2 = publishRevision(cache, compiled(2, { rev: 2 })).groups[0].versions[ECDS];
     status.sent('a1', ECDS, v2, 'a1-n2');
-    status.acked('a1', ECDS, v2);
+    status.acked('a1', ECDS, v2, new Map([['govstack.authz', 'h2']]));
     status.sent('a2', ECDS, v2, 'a2-n2');
     status.nacked('a2', ECDS, v2, 'a2-n2', 'authz: configure failed', 3);
     status.sent('a3', ECDS, v2, 'a3-n2');
@@ -117,6 +117,8 @@ describe('distribution API', () => {
     assert.deepEqual(list.map((n) => n.nodeId), ['a1', 'a2', 'a3', 'a4']);
     assert.equal(list[1].lastNack.message, 'authz: configure failed');
     assert.equal(list[1].types[ECDS].version, v1);
+    assert.deepEqual(list[0].types[ECDS].resources, { 'govstack.authz': { version: v2, sha256: 'h2' } });
+    assert.deepEqual(list[1].types[ECDS].resources, { 'govstack.authz': { version: v1, sha256: 'h1' } });
     assert.equal(list[3].connected, false);
     assert.equal(list[0].snapshotRevision, 2);
 

@@ -147,9 +147,15 @@ describe('ECDS over ADS: versions, nonces, ACK/NACK', () => {
   });
 
   test('content unchanged for this client: no push, but the node is known to run the new version', async () => {
+    const r4version = srv.status.get('envoy-a1')!.types[ECDS].version!;
     const snap = srv.cache.setSnapshot(SS1, { revision: 5, resources: { [ECDS]: [authzResource(4), routingResource(5)] } });
     assert.ok(await s.quiet());
-    assert.equal(srv.status.get('envoy-a1')!.types[ECDS].version, snap.versions.get(ECDS));
+    const st = srv.status.get('envoy-a1')!.types[ECDS];
+    assert.equal(st.version, snap.versions.get(ECDS));
+    // per resource: the authz content it runs was first sent in r4
+    assert.deepEqual(Object.keys(st.resources), ['govstack.authz']);
+    assert.equal(st.resources['govstack.authz'].version, r4version);
+    assert.equal(st.resources['govstack.authz'].sha256, snap.resources.get(ECDS)!.get('govstack.authz')!.hash);
   });
 
   test('a name that does not exist yet is remembered and pushed when it appears', async () => {

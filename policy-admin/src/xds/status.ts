@@ -12,6 +12,9 @@ export interface TypeStatus {
   ackedAt: string | null;
   /** resource names the node subscribes to (["*"] = wildcard) */
   subscribed: string[];
+  /** the resources of this type the node runs: per name, the version in which the content it runs was
+   *  first sent (a resource unchanged across versions keeps its older version) and its SHA-256 */
+  resources: Record<string, { version: string; sha256: string }>;
   /** last response sent, waiting for its ACK/NACK (null when answered) */
   pending: { version: string; nonce: string; sentAt: string } | null;
 }
@@ -46,15 +49,23 @@ export interface NodeStatusSink {
   streamClosed(nodeId: string): void;
   requested(nodeId: string, typeUrl: string, subscribed: string[], reportedVersion: string): void;
   sent(nodeId: string, typeUrl: string, version: string, nonce: string): void;
-  acked(nodeId: string, typeUrl: string, version: string): void;
+  /** `resources`: name → content hash of what the ACKed response carried (all the node has of the type) */
+  acked(nodeId: string, typeUrl: string, version: string, resources: ReadonlyMap<string, string>): void;
   /** the node runs `version`'s content without having been sent it (unchanged content, or resumed) */
-  current(nodeId: string, typeUrl: string, version: string): void;
+  current(nodeId: string, typeUrl: string, version: string, resources: ReadonlyMap<string, string>): void;
   nacked(nodeId: string, typeUrl: string, version: string, nonce: string, message: string, code: number | null): void;
 }
 
 export interface NodeStatusView {
   list(): NodeStatus[];
   get(nodeId: string): NodeStatus | undefined;
+}
+
+/** The per-resource view after the node took `version` holding `hashes` (name → sha256). */
+function runs(before: TypeStatus['resources'], version: string, hashes: ReadonlyMap<string, string>): TypeStatus['resources'] {
+  const out: TypeStatus['resources'] = {};
+  for (const [name, sha256] of hashes) out[name] = before[name]?.sha256 === sha256 ? before[name] : { version, sha256 };
+  return out;
 }
 
 export class InMemoryNodeStatus implements NodeStatusSink, NodeStatusView {
@@ -67,7 +78,7 @@ export class InMemoryNodeStatus implements NodeStatusSink, NodeStatusView {
   private type(nodeId: string, typeUrl: string): TypeStatus | undefined {
     const n = this.nodes.get(nodeId);
     if (!n) return undefined;
-    return (n.types[typeUrl] ??= { version: null, reportedVersion: null, ackedAt: null, subscribed: [], pending: null });
+    return (n.types[typeUrl] ??= { version: null, reportedVersion: null, ackedAt: null, subscribed: [], resources: {}, pending: null });
   }
 
   streamOpened(nodeId: string, group: string, info: { peer?: string; userAgent?: string }): void {
@@ -113,18 +124,20 @@ export class InMemoryNodeStatus implements NodeStatusSink, NodeStatusView {
     const t = this.type(nodeId, typeUrl);
     if (t) t.pending = { version, nonce, sentAt: this.ts() };
   }
-  acked(nodeId: string, typeUrl: string, version: string): void {
+  acked(nodeId: string, typeUrl: string, version: string, resources: ReadonlyMap<string, string>): void {
     const t = this.type(nodeId, typeUrl);
     if (!t) return;
     t.version = version;
     t.ackedAt = this.ts();
     t.pending = null;
+    t.resources = runs(t.resources, version, resources);
   }
-  current(nodeId: string, typeUrl: string, version: string): void {
+  current(nodeId: string, typeUrl: string, version: string, resources: ReadonlyMap<string, string>): void {
     const t = this.type(nodeId, typeUrl);
     if (!t) return;
     t.version = version;
     t.ackedAt ??= this.ts();
+    t.resources = runs(t.resources, version, resources);
   }
   nacked(nodeId: string, typeUrl: string, version: string, nonce: string, message: string, code: number | null): void {
     const t = this.type(nodeId, typeUrl);

@@ -97,7 +97,7 @@ export class XdsStream {
         // NACK: the node keeps what it had; `last` stays = the rejected content, so it is not resent
         this.opts.status.nacked(this.nodeId, typeUrl, version, nonce, req.error_detail.message ?? '', req.error_detail.code ?? null);
       } else {
-        this.opts.status.acked(this.nodeId, typeUrl, version);
+        this.opts.status.acked(this.nodeId, typeUrl, version, st.last!.hashes);
       }
     }
     // subscription: '*' anywhere, or the first request of LDS/CDS with no names (legacy wildcard)
@@ -165,7 +165,10 @@ export class XdsStream {
     const version = snap.versions.get(typeUrl)!;
     if (st.last && sameHashes(st.last.hashes, want)) {
       // nothing new for this client; if it runs that content, it runs the current version too
-      if (st.last.version !== version && !st.nacked) this.opts.status.current(this.nodeId, typeUrl, version);
+      if (st.last.version !== version && !st.nacked) {
+        st.last = { version, hashes: want };
+        this.opts.status.current(this.nodeId, typeUrl, version, want);
+      }
       return;
     }
     if (!st.last && st.reportedVersion) {
@@ -174,7 +177,7 @@ export class XdsStream {
       const had = then && this.subset(then, typeUrl, st);
       if (had && sameHashes(had, want)) {
         st.last = { version, hashes: want };
-        this.opts.status.current(this.nodeId, typeUrl, version);
+        this.opts.status.current(this.nodeId, typeUrl, version, want);
         return;
       }
     }
