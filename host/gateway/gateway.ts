@@ -397,6 +397,14 @@ export async function startGateway(input: { yaml: string } | { file: string } | 
     if (!isObj(typedConfig)) return nack('expected an envoy.extensions.filters.http.wasm.v3.Wasm message');
     const { '@type': type, ...msg } = typedConfig;
     if (type !== undefined && (typeof type !== 'string' || !type.endsWith('/' + WASM_TYPE))) return nack(`@type ${JSON.stringify(type)} is not ${WASM_TYPE}`);
+    // The same config again (an update that changed another resource): nothing to reload, as Envoy skips a
+    // config whose hash has not changed — the VMs are not reconfigured, the version is still ACKed.
+    if (d.typedConfig !== null && JSON.stringify(d.typedConfig) === JSON.stringify(typedConfig)) {
+      d.versionInfo = versionInfo;
+      d.lastError = null;
+      d.lastErrorVersion = null;
+      return { ok: true };
+    }
     const v = validateEnvoyConfig(msg, { root: WASM_TYPE });
     if (!v.ok) return nack(v.errors.join('; '));
     const r = new Reader({ baseDir: opts.baseDir, files: opts.files });

@@ -84,6 +84,12 @@ test('ACK: a policy applied at runtime is enforced on the next request; a revoke
   assert.deepEqual(gw.filters.get('main/govstack.authz')!.plugin!.workers.map((w) => w.vm), vmsBefore, 'same VMs: only on_configure ran');
   assert.equal(gw.discovered.get('govstack.authz')?.versionInfo, 'v2');
   assert.equal(gw.stats.value('extension_config_discovery.http_filter.govstack.authz.config_reload'), 2);
+  // the same config in a later version (another resource changed): ACKed, not reloaded
+  const rootBefore = gw.filters.get('main/govstack.authz')!.plugin!.workers[0].root;
+  assert.deepEqual(gw.applyFilterConfig('govstack.authz', wasmResource(policy(2, false)), 'v3'), { ok: true });
+  assert.equal(gw.discovered.get('govstack.authz')?.versionInfo, 'v3');
+  assert.equal(gw.filters.get('main/govstack.authz')!.plugin!.workers[0].root, rootBefore, 'no new root context');
+  assert.equal(gw.stats.value('extension_config_discovery.http_filter.govstack.authz.config_reload'), 2);
 });
 
 test('NACK: a policy the filter rejects keeps the old one in force and reports the guest\'s reason', async () => {

@@ -263,7 +263,8 @@ export function parseGatewayConfig(input: string | object, opts: ParseOptions = 
   if (top.dynamic_resources !== undefined) {
     const d = r.fields(top.dynamic_resources, 'dynamic_resources', ['ads_config']);
     const ap = 'dynamic_resources.ads_config';
-    const a = r.fields(d.ads_config, ap, ['api_type', 'transport_api_version', 'grpc_services']);
+    // set_node_on_first_message_only only trims repeated node fields; the ECDS client sends the node each time
+    const a = r.fields(d.ads_config, ap, ['api_type', 'transport_api_version', 'grpc_services', 'set_node_on_first_message_only']);
     r.oneOf(a.api_type, `${ap}.api_type`, ['GRPC'] as const, 'GRPC');
     const g = r.fields(r.list(a.grpc_services, `${ap}.grpc_services`)[0], `${ap}.grpc_services[0]`, ['envoy_grpc', 'timeout']);
     const eg = r.fields(g.envoy_grpc, `${ap}.grpc_services[0].envoy_grpc`, ['cluster_name']);
