@@ -1,7 +1,7 @@
 // JSON string quoting, shared by JsonWriter and the error texts of ConfigReader (a filter that only reads
 // config must not link the writer just to quote a key in an error message).
 
-const HEX = "0123456789abcdef";
+@lazy const HEX = "0123456789abcdef";
 
 /** Output length in UTF-16 units of `s` quoted (see writeQuoted). */
 export function quotedLength(s: string): usize {

@@ -355,7 +355,7 @@ export function parseF64(p: usize, end: usize): f64 {
 }
 
 /** Leading significant digits of the largest finite f64 boundary (2^1024 - 2^970 rounds to infinity). */
-const F64_LIMIT_DIGITS = "1797693134862315807937289714053034150799";
+@lazy const F64_LIMIT_DIGITS = "1797693134862315807937289714053034150799";
 
 function hexByte(c: u32): string {
   const digits = "0123456789ABCDEF";

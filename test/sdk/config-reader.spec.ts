@@ -1,7 +1,7 @@
 // ConfigReader over the tape (sdk/config/reader.ts, tape.ts): malformed input, limits, unknown fields,
 // wrong types, paths in errors, the non-allocating iteration API (count/item). The older getter specs
 // are in json.spec.ts.
-import { ConfigReader, JsonOptions } from "../../sdk/config/json";
+import { ConfigReader, Json, JsonOptions } from "../../sdk/config/json";
 
 function cfg(text: string): ConfigReader {
   return ConfigReader.parseString(text);
@@ -281,5 +281,44 @@ describe("ConfigReader: nested iteration and memberCount/member", () => {
     s.item("rights", 0).u32("id", 0);
     expect(r.finish()).toBe(false);
     expect(r.error!).toBe("config field 'providers[\"p.1\"].s1.rights[0].x': unknown field");
+  });
+});
+
+describe("ConfigReader: mutated inputs", () => {
+  it("never traps on 20,000 mutated inputs (edits + truncation) and reports what Json.parse reports (same tokenizer, plus the object check)", () => {
+    const base = String.UTF8.encode("{\"a\":[1,2.5e-3,\"x\\u00e9\\n\",true,false,null],\"b\":{\"c\":{\"d\":\"\u00e9\u20ac\"},\"e\":-0},\"f\":\"\\ud83d\\ude00\"}");
+    const n = base.byteLength;
+    const buf = new ArrayBuffer(n);
+    const alphabet: u8[] = [0x7b, 0x7d, 0x5b, 0x5d, 0x22, 0x5c, 0x3a, 0x2c, 0x30, 0x31, 0x2d, 0x2e, 0x65, 0x75, 0x20, 0x00, 0xc3, 0xa9, 0xff, 0x74, 0x6e];
+    let seed: u32 = 12345;
+    let okCount = 0;
+    for (let round = 0; round < 20000; round++) {
+      memory.copy(changetype<usize>(buf), changetype<usize>(base), <usize>n);
+      const edits = 1 + <i32>(round % 3);
+      for (let e = 0; e < edits; e++) {
+        seed = seed * 1103515245 + 12345;
+        const at = <usize>((seed >> 8) % <u32>n);
+        seed = seed * 1103515245 + 12345;
+        store<u8>(changetype<usize>(buf) + at, alphabet[<i32>((seed >> 8) % <u32>alphabet.length)]);
+      }
+      const len = <usize>(n - <i32>((seed >> 4) & 3)); // sometimes truncated
+      const tree = Json.parseMemory(changetype<usize>(buf), len);
+      const copy = new ArrayBuffer(<i32>len);
+      memory.copy(changetype<usize>(copy), changetype<usize>(buf), len);
+      const r = ConfigReader.parse(copy);
+      if (tree.ok) {
+        okCount++;
+        if (tree.value!.isObject) {
+          expect(r.error).toBeNull();
+          r.keys();
+          r.finish();
+        } else {
+          expect(r.error!).toBe("config: expected a JSON object, got " + tree.value!.typeName);
+        }
+      } else {
+        expect(r.error!).toBe("config: " + tree.error!);
+      }
+    }
+    expect(okCount > 0).toBe(true);
   });
 });
