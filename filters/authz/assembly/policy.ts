@@ -375,8 +375,13 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
     pol.rightNotAfter.push(na);
     pol.rightIds.push(id);
     for (let q = 0; q < clients.length; q++) {
-      if (!idAtIndex(c, rr, "clients", q, clients[q], 3, 4)) return;
-      addGrant(pol, svc, pol.idOf(clients[q]), right);
+      // an id already in the table was checked when it was added: most rights name known clients
+      let id = pol.ids.findKey(clients[q]);
+      if (id < 0) {
+        if (!idAtIndex(c, rr, "clients", q, clients[q], 3, 4)) return;
+        id = pol.idOf(clients[q]);
+      }
+      addGrant(pol, svc, id, right);
     }
     for (let q = 0; q < gs.length; q++) {
       const gid = gs[q];

@@ -61,13 +61,27 @@ export class KeyTable {
     }
   }
 
+  /** Copies an ASCII key to the free end of the pool (not yet an entry) and returns its address. */
+  private stage(key: string): usize {
+    const n = key.length;
+    this.pool = grownU8(this.pool, this.poolLen + n);
+    const base = changetype<usize>(this.pool) + <usize>this.poolLen;
+    for (let i = 0; i < n; i++) store<u8>(base + <usize>i, <u8>key.charCodeAt(i));
+    return base;
+  }
+
+  /** Index of a string key, or -1 (configure time; allocates nothing; non-ASCII keys are never in). */
+  findKey(key: string): i32 {
+    const n = key.length;
+    for (let i = 0; i < n; i++) if (<u32>key.charCodeAt(i) >= 0x80) return -1;
+    return this.find(this.stage(key), n);
+  }
+
   /** Index of the ASCII string key, added when absent. Configure time only. */
   add(key: string): i32 {
     const n = key.length;
     const at = this.poolLen;
-    this.pool = grownU8(this.pool, at + n);
-    const base = changetype<usize>(this.pool) + <usize>at;
-    for (let i = 0; i < n; i++) store<u8>(base + <usize>i, <u8>key.charCodeAt(i));
+    const base = this.stage(key);
     const found = this.find(base, n);
     if (found >= 0) return found;
     const e = this.size;
