@@ -1,8 +1,11 @@
 // `npm start` (via scripts/start.mjs): the demo security server on its embedded defaults, until Ctrl-C.
 //   node --import tsx security-server/main.ts [--smoke]
+//   node --import tsx security-server/main.ts --control-plane --host 0.0.0.0 --v1-url URL --v2-url URL
+//     (envoy/docker-compose.yaml: policy-admin + ADS only; a real Envoy and the building blocks run apart)
 // --smoke: the same on ephemeral ports with an in-memory database; an allowed, a denied, a canary and
 // rate-limited requests, a revoke and a re-grant through the X-Road admin API; exit 0 when every
 // answer is as expected, 1 otherwise.
+import { parseArgs } from 'node:util';
 import { startSecurityServer, type SecurityServer } from './server.ts';
 import { CONSUMER, CONSUMER_HEADER, PROVIDER, SERVICE_CODE, SERVICE_PATH } from './seed.ts';
 
@@ -10,7 +13,7 @@ const enc = encodeURIComponent;
 export const ACCESS_RIGHTS = `/api/v1/clients/${enc(PROVIDER)}/service-clients/${enc(CONSUMER)}/access-rights`;
 
 function banner(s: SecurityServer, rpm: number) {
-  const g = s.urls.gateway;
+  const g = s.urls.gateway!;
   const lines = [
     `security server (demo, instance DEV) is up:`,
     `  gateway (Envoy subset, 4 wasm filters over ECDS)  ${g}`,
@@ -36,7 +39,7 @@ async function smoke(s: SecurityServer, key: string): Promise<string[]> {
   const failures: string[] = [];
   const expect = (what: string, ok: boolean) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); if (!ok) failures.push(what); };
   const get = async (client: string, extra: Record<string, string> = {}) => {
-    const r = await fetch(s.urls.gateway + SERVICE_PATH, { headers: { 'X-Road-Client': client, ...extra } });
+    const r = await fetch(s.urls.gateway! + SERVICE_PATH, { headers: { 'X-Road-Client': client, ...extra } });
     const text = await r.text();
     let body: { served_by?: string; request_id?: string } = {};
     try { body = JSON.parse(text); } catch { /* a local reply */ }
@@ -69,11 +72,25 @@ async function smoke(s: SecurityServer, key: string): Promise<string[]> {
 }
 
 async function main() {
-  const isSmoke = process.argv.includes('--smoke');
+  const { values } = parseArgs({ options: {
+    smoke: { type: 'boolean' }, 'control-plane': { type: 'boolean' }, host: { type: 'string' }, db: { type: 'string' },
+    'v1-url': { type: 'string' }, 'v2-url': { type: 'string' },
+  } });
+  const isSmoke = values.smoke === true;
   const rpm = 10;
+  if (values['control-plane']) {
+    if (!values['v1-url'] || !values['v2-url']) throw new Error('--control-plane needs --v1-url and --v2-url (the building blocks as Envoy reaches them)');
+    const s = await startSecurityServer({ controlPlaneOnly: { v1Url: values['v1-url'], v2Url: values['v2-url'] }, host: values.host, db: values.db, requestsPerMinute: rpm });
+    console.log(`policy-admin REST API ${s.urls.api}/api/v1, ADS/ECDS ${s.urls.xds}`);
+    if (s.firstKey) console.log(`first start: SYSTEM_ADMINISTRATOR API key (shown once, store it now):\n  ${s.firstKey}`);
+    const stop = () => { s.close().then(() => process.exit(0), () => process.exit(1)); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return;
+  }
   const s = await startSecurityServer(isSmoke
     ? { ephemeral: true, db: ':memory:', requestsPerMinute: rpm, accessLog: () => {} }
-    : { requestsPerMinute: rpm });
+    : { requestsPerMinute: rpm, db: values.db });
   if (!isSmoke) {
     banner(s, rpm);
     const stop = () => { s.close().then(() => process.exit(0), () => process.exit(1)); };

@@ -40,13 +40,21 @@ export interface SecurityServerOptions {
   apiLogLevel?: string;
   /** Worker VMs per filter (Envoy --concurrency). Default 2. */
   concurrency?: number;
+  /**
+   * Control plane only (envoy/docker-compose.yaml: a real Envoy is the gateway and the building blocks
+   * are containers): no dev gateway, no sample upstreams; the seed points at these URLs instead.
+   */
+  controlPlaneOnly?: { v1Url: string; v2Url: string };
+  /** Address the REST API and the ADS server bind to. Default 127.0.0.1 (0.0.0.0 only in a container). */
+  host?: string;
 }
 
 export interface SecurityServer {
   app: FastifyInstance;
-  gateway: Gateway;
+  /** null with controlPlaneOnly */
+  gateway: Gateway | null;
   status: InMemoryNodeStatus;
-  urls: { api: string; gateway: string; gatewayAdmin: string | null; xds: string; v1: string; v2: string };
+  urls: { api: string; gateway: string | null; gatewayAdmin: string | null; xds: string; v1: string; v2: string };
   /** The SYSTEM_ADMINISTRATOR key created on this start (first start of a database only), else null. */
   firstKey: string | null;
   /** Ids made by the seed on this start (null when the database was already seeded). */
@@ -61,13 +69,21 @@ export async function startSecurityServer(o: SecurityServerOptions = {}): Promis
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => { for (const c of closers.splice(0).reverse()) await c().catch(() => {}); };
   try {
+    const host = o.host ?? '127.0.0.1';
     // --- the two building blocks (their URLs are the seeded service's and the canary rule's)
-    const v1 = await startSampleUpstream('civil-registry-v1', '127.0.0.1', port(DEFAULT_PORTS.v1));
-    closers.push(() => v1.close());
-    const v2 = await startSampleUpstream('civil-registry-v2', '127.0.0.1', port(DEFAULT_PORTS.v2));
-    closers.push(() => v2.close());
-    const v1Url = `http://127.0.0.1:${v1.port}/`;
-    const v2Url = `http://127.0.0.1:${v2.port}/`;
+    let v1Url = o.controlPlaneOnly?.v1Url ?? '';
+    let v2Url = o.controlPlaneOnly?.v2Url ?? '';
+    let v1Port = 0;
+    let v2Port = 0;
+    if (!o.controlPlaneOnly) {
+      const v1 = await startSampleUpstream('civil-registry-v1', '127.0.0.1', port(DEFAULT_PORTS.v1));
+      closers.push(() => v1.close());
+      const v2 = await startSampleUpstream('civil-registry-v2', '127.0.0.1', port(DEFAULT_PORTS.v2));
+      closers.push(() => v2.close());
+      [v1Port, v2Port] = [v1.port, v2.port];
+      v1Url = `http://127.0.0.1:${v1.port}/`;
+      v2Url = `http://127.0.0.1:${v2.port}/`;
+    }
 
     // --- policy-admin: store, first key, the app with the compiled-policy and distribution routes
     const db: Db = openDatabase({ url: o.db });
@@ -111,11 +127,11 @@ export async function startSecurityServer(o: SecurityServerOptions = {}): Promis
       return queue;
     };
     app.policy.events.on(REVISION_COMMITTED, (e: RevisionCommitted) => { void publish(e.rev); });
-    await app.listen({ host: '127.0.0.1', port: port(DEFAULT_PORTS.admin) });
-    const apiUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    await app.listen({ host, port: port(DEFAULT_PORTS.admin) });
+    const apiUrl = `http://${host}:${(app.server.address() as { port: number }).port}`;
 
     const xds = new XdsServer({ cache, status, controlPlaneId: 'policy-admin' });
-    const xdsPort = await xds.listen('127.0.0.1', port(DEFAULT_PORTS.xds));
+    const xdsPort = await xds.listen(host, port(DEFAULT_PORTS.xds));
     closers.push(() => xds.close());
 
     // --- first start: the demo registry through the API (each step a revision, published above)
@@ -127,7 +143,12 @@ export async function startSecurityServer(o: SecurityServerOptions = {}): Promis
     }
     await publish((await app.policy.snapshots.head()).rev);
 
+    const published = (rev: number) => new Promise<void>((resolve) => { if (publishedRev >= rev) resolve(); else waiters.push({ rev, resolve }); });
+    const urls = { api: apiUrl, gateway: null as string | null, gatewayAdmin: null as string | null, xds: `${host}:${xdsPort}`, v1: v1Url, v2: v2Url };
+    if (o.controlPlaneOnly) return { app, gateway: null, status, firstKey, seeded, urls, published, close: closeAll };
+
     // --- the gateway: the bootstrap with this run's ports (cluster names follow the service URLs)
+    const [v1, v2] = [{ port: v1Port }, { port: v2Port }];
     const yaml = readFileSync(BOOTSTRAP, 'utf8')
       .replaceAll('127.0.0.1_9101', `127.0.0.1_${v1.port}`).replaceAll('port_value: 9101', `port_value: ${v1.port}`)
       .replaceAll('127.0.0.1_9102', `127.0.0.1_${v2.port}`).replaceAll('port_value: 9102', `port_value: ${v2.port}`)
@@ -138,15 +159,9 @@ export async function startSecurityServer(o: SecurityServerOptions = {}): Promis
     });
     closers.push(() => gateway.close());
 
-    return {
-      app, gateway, status, firstKey, seeded,
-      urls: {
-        api: apiUrl, gateway: gateway.listeners.get('security_server')!.url, gatewayAdmin: gateway.adminUrl,
-        xds: `127.0.0.1:${xdsPort}`, v1: v1Url, v2: v2Url,
-      },
-      published: (rev) => new Promise<void>((resolve) => { if (publishedRev >= rev) resolve(); else waiters.push({ rev, resolve }); }),
-      close: closeAll,
-    };
+    urls.gateway = gateway.listeners.get('security_server')!.url;
+    urls.gatewayAdmin = gateway.adminUrl;
+    return { app, gateway, status, firstKey, seeded, urls, published, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

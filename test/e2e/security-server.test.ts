@@ -25,7 +25,7 @@ after(async () => { await s?.close(); });
 
 interface Answer { status: number; headers: Headers; json: any }
 async function get(headers: Record<string, string> = {}): Promise<Answer> {
-  const r = await fetch(s.urls.gateway + SERVICE_PATH, { headers: { 'X-Road-Client': CONSUMER_HEADER, ...headers } });
+  const r = await fetch(s.urls.gateway! + SERVICE_PATH, { headers: { 'X-Road-Client': CONSUMER_HEADER, ...headers } });
   const text = await r.text();
   let json: any = null;
   try { json = JSON.parse(text); } catch { /* local reply without JSON */ }
