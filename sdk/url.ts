@@ -12,7 +12,8 @@ function hexVal(c: i32): i32 {
   return -1;
 }
 
-let scratch = new ArrayBuffer(256);
+// Made on first use: a module that never decodes a path carries no buffer (and no start-up code).
+let scratch: ArrayBuffer | null = null;
 
 /**
  * Percent-decodes `s[from, to)` (`to < 0`: to the end); with `plus`, `+` is a space (query strings).
@@ -31,8 +32,9 @@ export function percentDecode(s: string, from: i32 = 0, to: i32 = -1, plus: bool
   }
   if (simple) return s.substring(from, to);
   const need = (to - from) * 3; // a UTF-16 unit is at most 3 UTF-8 bytes
-  if (scratch.byteLength < need) scratch = new ArrayBuffer(need);
-  const base = changetype<usize>(scratch);
+  let buf = scratch;
+  if (buf === null || buf.byteLength < need) scratch = buf = new ArrayBuffer(max(need, 256));
+  const base = changetype<usize>(buf);
   let o: usize = 0;
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
