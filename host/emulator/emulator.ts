@@ -55,7 +55,6 @@ export class EmulatedPlugin {
   private strict: StrictOptions | null;
   private allowed: Array<{ name: string; status: number | null }> = [];
   private violations: string[] = [];
-  private streams: HttpStreamHandle[] = [];
 
   constructor(opts: PluginOptions, strict: boolean | StrictOptions | undefined) {
     this.runtime = new Plugin(opts);
@@ -106,9 +105,8 @@ export class EmulatedPlugin {
   http(opts: HttpOptions = {}): HttpStreamHandle {
     const props = new Map(Object.entries(opts.properties ?? {}).map(([k, v]) => [k, toPropertyValue(v)]));
     const s = this.runtime.newStream(opts.worker ?? 0, { properties: props, protocol: opts.protocol, connectionId: opts.connectionId });
-    const h = new HttpStreamHandle(this, s, opts.worker ?? 0);
-    this.streams.push(h);
-    return h;
+    // Not kept here: a test or benchmark running millions of streams must not grow the emulator.
+    return new HttpStreamHandle(this, s, opts.worker ?? 0);
   }
 
   // ------------------------------------------------------------------ observation
