@@ -1,6 +1,7 @@
-// `npm start`: the demo security server on its embedded defaults — the dev gateway running
-// host/gateway/demo.yaml (request-id → authz → rate-limit → header-routing → router) in front of two
-// sample upstreams it starts here (the civil registry serving `births`, and its canary).
+// The standalone demo security server on its embedded defaults (no policy-admin; `npm start` runs the
+// ADS-fed one in security-server/): the dev gateway running host/gateway/demo.yaml (request-id → authz →
+// rate-limit → header-routing → router) in front of two sample upstreams it starts here (the civil
+// registry serving `births`, and its canary).
 //   node --import tsx host/gateway/demo.ts [--smoke]
 // --smoke uses ephemeral ports, sends an allowed, a denied, a canary and rate-limited requests, checks
 // the answers and /stats/prometheus, prints what came back and exits non-zero on a mismatch.
@@ -12,7 +13,7 @@ import { startGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const DEMO_CONFIG = join(ROOT, 'host/gateway/demo.yaml');
-/** The modules demo.yaml loads (built by `npm start` / scripts/build.mjs). */
+/** The modules demo.yaml loads (built by scripts/build.mjs). */
 export const DEMO_MODULES = ['filters/request-id', 'filters/authz', 'filters/rate-limit', 'filters/header-routing'];
 
 /** A sample building block: answers JSON describing the request it got (what the filters let through). */

@@ -1,5 +1,5 @@
-// `npm start`: the demo security server (host/gateway/demo.ts) — the dev gateway running
-// host/gateway/demo.yaml with the four filters in front of two sample upstreams — and its --smoke check.
+// The standalone demo security server (host/gateway/demo.ts: the dev gateway running host/gateway/demo.yaml
+// with the four filters on embedded configs, in front of two sample upstreams) and its --smoke check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { moduleBytes } from '../lib/modules.ts';
 const SERVICE = '/r1/DEV/GOV/1001/civil-registry/births/v1/births/42';
 
 test('demo: the demo policy lets patient-records read births, the upstream sees the same request id as the client and the access log', async () => {
-  for (const m of DEMO_MODULES) moduleBytes(m); // built like `npm start` builds them
+  for (const m of DEMO_MODULES) moduleBytes(m);
   const lines: string[] = [];
   const d = await startDemo({ ephemeral: true, accessLog: (l) => lines.push(l), log: () => {} });
   try {
@@ -45,7 +45,7 @@ test('demo: the demo policy lets patient-records read births, the upstream sees 
   }
 });
 
-test('demo --smoke (what `node scripts/start.mjs --smoke` runs after the build) passes', () => {
+test('demo --smoke passes', () => {
   for (const m of DEMO_MODULES) moduleBytes(m);
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'host/gateway/demo.ts', '--smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.match(out, /-> 429 /, 'a rate-limited request');
