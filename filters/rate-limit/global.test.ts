@@ -62,7 +62,9 @@ type Cfg = Record<string, unknown>;
 const CONFIG = (extra: Cfg = {}, rule: Cfg = {}): Cfg => ({
   mode: 'global',
   domain: 'security-server',
-  rate_limit_service: { cluster: 'ratelimit', timeout_ms: 200 },
+  // generous: on a loaded 2-core machine a loopback gRPC answer can take longer than 200 ms; the timeout
+  // test sets its own short one
+  rate_limit_service: { cluster: 'ratelimit', timeout_ms: 5000 },
   actions: [{ source: 'client_id' }, { source: 'service_id' }],
   descriptors: [{ name: 'client-service', entries: [{ key: 'client_id' }, { key: 'service_id' }], ...rule }],
   ...extra,

@@ -49,7 +49,8 @@ export function compileRateLimit(ix: Index, ssId: string, warnings: CompileWarni
 
     const target: RateLimitDescriptor['entries'] = [];
     if (p.target.serviceCode) {
-      target.push({ key: 'service_id', value: wireForm(`${p.target.providerSubsystemId}:${p.target.serviceCode}`) });
+      // the filter keys service_id on the percent-decoded id (a re-encoded path cannot dodge a limit)
+      target.push({ key: 'service_id', value: slashForm(`${p.target.providerSubsystemId}:${p.target.serviceCode}`) });
     } else {
       const prefix = `/r1/${wireForm(p.target.providerSubsystemId)}/`;
       providerPrefixes.add(prefix);
