@@ -1,5 +1,6 @@
 // Runs every benchmark and writes bench/RESULTS.md (the same table is printed).
 //   node --import tsx bench/run.ts [--quick]      (npm run bench builds first)
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +8,19 @@ import { runSdkBench, type Row } from './sdk/run.ts';
 import { runRequestIdBench } from './request-id/run.ts';
 import { runAuthzBench } from './authz/run.ts';
 import { runHeaderRoutingBench } from './header-routing/run.ts';
+import { runRateLimitBench } from './rate-limit/run.ts';
+import { runPeerBench, runMemoryBench } from './peer/run.ts';
+import { runConfigBench } from './config/run.ts';
+import { runE2eBench } from './e2e/run.ts';
 
 const quick = process.argv.includes('--quick');
-const sections: Array<{ title: string; how: string; rows: Row[] }> = [];
+// A section has table rows, or the text a script-style benchmark printed (kept as it printed it).
+const sections: Array<{ title: string; how: string; rows?: Row[]; text?: string }> = [];
+const ROOT = join(import.meta.dirname, '..');
+/** Runs a benchmark script that prints its own table; its stdout becomes the section's text. */
+function script(path: string, args: string[] = []): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', path, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 }).trimEnd();
+}
 sections.push({
   title: 'SDK overhead (bench/sdk)',
   how: 'One request lifecycle = on_context_create, on_request_headers (end of stream), on_response_headers (end of stream), on_log, on_done, on_delete. ' +
@@ -35,11 +46,56 @@ sections.push({
   rows: await runHeaderRoutingBench(quick),
 });
 
+sections.push({
+  title: 'rate-limit filter (bench/rate-limit)',
+  how: 'Per-request cost of filters/rate-limit in local mode (one key; 10,000 distinct keys; headers off; a limited request) against the SDK no-op filter, side by side in the host emulator; hostcalls per request; module size.',
+  rows: await runRateLimitBench(quick),
+});
+sections.push({
+  title: 'JSON config: tape reader vs value tree (bench/config)',
+  how: 'on_configure of an authz-shaped policy read with ConfigReader (tape, count/item) and with Json.parse (tree), 1,000 and 100,000 rights: wall and CPU time, memory pages.',
+  rows: await runConfigBench(),
+});
+sections.push({
+  title: 'Our SDK vs @solo-io/proxy-runtime 0.1.8 vs a raw ABI guest (bench/peer)',
+  how: 'The same three filters (add a response header; deny with a local reply on a request header; count requests) built with each, run side by side in one process with the same inputs; median and p99 of batch means in the lean driver and the host emulator; module size; pages after 1,000,000 requests. See bench/peer/README.md.',
+  rows: await runPeerBench(quick),
+});
+sections.push({
+  title: 'Memory stability (bench/peer/memory.ts)',
+  how: 'Every filter and example with its envoy.yaml configuration and a request that reaches its work, through 1,000,000 requests (100,000 with --quick): memory pages after warm-up and at the end.',
+  rows: await runMemoryBench(quick),
+});
+sections.push({
+  title: 'policy-admin compiler and what-if (bench/policy-admin-compile)',
+  how: 'Compile time and config sizes for 100, 10,000 and 100,000 rights on one security server; what-if VM load and per-query cost.',
+  text: script('bench/policy-admin-compile/run.ts', quick ? ['--quick'] : []),
+});
+sections.push({
+  title: 'policy-admin grant latency (policy-admin/bench/grants.ts)',
+  how: '10 concurrent admins POST X-Road access-right grants over HTTP on 127.0.0.1 with 100,000 rights already in place (SQLite, WAL, synchronous=FULL); p50/p99 per grant.',
+  text: script('policy-admin/bench/grants.ts', quick ? ['--rights', '10000', '--grants', '10'] : []),
+});
+sections.push({
+  title: 'xDS distribution (bench/xds)',
+  how: 'publishRevision → ECDS client applied / ACK recorded (p50/p99), fan-out to many clients, publish cost by authz config size; one process on loopback.',
+  text: script('bench/xds/run.ts', quick ? ['--quick'] : []),
+});
+sections.push({
+  title: 'Security server end to end (bench/e2e)',
+  how: 'The demo security server in one process: admin API answer → first request enforced at the gateway (p50/p99 over 100 changes); dev gateway throughput and latency with the four filters vs the router only, one run.',
+  rows: await runE2eBench(quick),
+});
+
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ' (quick run)' : ''}`;
 let md = `# Benchmark results\n\nMachine: ${machine}\n\nRegenerate with \`npm run bench\`.\n`;
 for (const s of sections) {
-  md += `\n## ${s.title}\n\n${s.how}\n\n| what | figure | how |\n|---|---|---|\n`;
-  for (const r of s.rows) md += `| ${r.what} | ${r.figures} | ${r.note ?? ''} |\n`;
+  md += `\n## ${s.title}\n\n${s.how}\n\n`;
+  if (s.text !== undefined) md += '```\n' + s.text + '\n```\n';
+  if (s.rows) {
+    md += `| what | figure | how |\n|---|---|---|\n`;
+    for (const r of s.rows) md += `| ${r.what} | ${r.figures} | ${r.note ?? ''} |\n`;
+  }
 }
 writeFileSync(join(import.meta.dirname, 'RESULTS.md'), md);
 console.log(md);

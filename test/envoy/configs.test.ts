@@ -1,7 +1,8 @@
 // Every Envoy config the project ships validates against Envoy's API protos (host/envoy-config), and the
 // validator catches what it should.
 //
-// Shipped configs: envoy/*.yaml, examples/*/envoy.yaml, filters/*/envoy.yaml. Skipped: docker-compose*
+// Shipped configs: envoy/**/*.yaml, examples/*/envoy.yaml, filters/*/envoy.yaml, security-server/*.yaml,
+// host/gateway/*.yaml. Skipped: docker-compose*
 // files, a file whose first line is `# envoy-config-validate: skip (reason)`, and YAML that is not an
 // Envoy bootstrap (no top-level static_resources / dynamic_resources / node / admin key: Istio or
 // Kubernetes manifests and the like) — each skip is reported as a skipped test with its reason.
@@ -17,7 +18,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { protoLoadStats, validateEnvoyConfig } from '../../host/envoy-config/validate.ts';
 import { envoyYamlToJson } from '../../host/envoy-config/yaml.ts';
 import { moduleBytes, ROOT } from '../lib/modules.ts';
@@ -27,7 +28,14 @@ const ENVOY_KEYS = ['static_resources', 'dynamic_resources', 'node', 'admin'];
 function shippedConfigs(): string[] {
   const out: string[] = [];
   const dir = (d: string) => (existsSync(join(ROOT, d)) ? readdirSync(join(ROOT, d), { withFileTypes: true }) : []);
-  for (const e of dir('envoy')) if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(`envoy/${e.name}`);
+  const walk = (d: string) => {
+    for (const e of dir(d)) {
+      if (e.isDirectory()) walk(`${d}/${e.name}`);
+      else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(`${d}/${e.name}`);
+    }
+  };
+  walk('envoy');
+  for (const d of ['security-server', 'host/gateway']) for (const e of dir(d)) if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(`${d}/${e.name}`);
   for (const top of ['examples', 'filters']) {
     for (const e of dir(top)) {
       if (!e.isDirectory()) continue;
@@ -43,13 +51,16 @@ function skipReason(file: string, text: string): string | null {
   const first = text.split('\n', 1)[0];
   const m = /^#\s*envoy-config-validate:\s*skip\b\s*(.*)$/.exec(first);
   if (m) return `marked skip ${m[1] || '(no reason given)'}`;
-  let doc: unknown;
+  let docs: unknown[];
   try {
-    doc = parse(text);
+    docs = parseAllDocuments(text).map((d) => d.toJS());
   } catch {
     return null; // let the validator report the YAML error
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !ENVOY_KEYS.some((k) => k in (doc as object))) {
+  const isEnvoy = (doc: unknown) => doc !== null && typeof doc === 'object' && !Array.isArray(doc) && ENVOY_KEYS.some((k) => k in (doc as object));
+  if (!docs.some(isEnvoy)) {
+    // Istio / Envoy Gateway / Kubernetes manifests: their embedded Envoy parts are checked by
+    // test/e2e/deploy-configs.test.ts
     return `no top-level ${ENVOY_KEYS.join('/')} key: not an Envoy bootstrap`;
   }
   return null;
