@@ -1,5 +1,5 @@
 // The standalone demo security server on its embedded defaults (no policy-admin; `npm start` runs the
-// ADS-fed one in security-server/): the dev gateway running host/gateway/demo.yaml (request-id → authz →
+// ADS-fed one in security-server/): the dev gateway running envoy/security-server-static.yaml (request-id → authz →
 // rate-limit → header-routing → router) in front of two sample upstreams it starts here (the civil
 // registry serving `births`, and its canary).
 //   node --import tsx host/gateway/demo.ts [--smoke]
@@ -12,7 +12,7 @@ import { parseGatewayConfig } from './config/parse.ts';
 import { startGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const DEMO_CONFIG = join(ROOT, 'host/gateway/demo.yaml');
+export const DEMO_CONFIG = join(ROOT, 'envoy/security-server-static.yaml');
 /** The modules demo.yaml loads (built by scripts/build.mjs). */
 export const DEMO_MODULES = ['filters/request-id', 'filters/authz', 'filters/rate-limit', 'filters/header-routing'];
 

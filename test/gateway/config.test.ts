@@ -155,8 +155,8 @@ admin: { address: { socket_address: { address: 127.0.0.1, port_value: 9901 } } }
   assert.deepEqual(ecds2.discovery.source, { cluster: 'xds' });
 });
 
-test('the repository\'s own configs: host/gateway/demo.yaml reads (filenames relative to the repo root)', () => {
-  const c = parseGatewayConfig(readFileSync(`${ROOT}/host/gateway/demo.yaml`, 'utf8'), { baseDir: ROOT });
+test('the repository\'s own configs: envoy/security-server-static.yaml reads (filenames relative to the repo root)', () => {
+  const c = parseGatewayConfig(readFileSync(`${ROOT}/envoy/security-server-static.yaml`, 'utf8'), { baseDir: ROOT });
   assert.deepEqual(c.listeners[0].hcm.httpFilters.map((f) => f.name), ['envoy.filters.http.wasm', 'envoy.filters.http.wasm', 'envoy.filters.http.wasm', 'envoy.filters.http.wasm', 'envoy.filters.http.router']);
 });
 

@@ -1,4 +1,4 @@
-// The standalone demo security server (host/gateway/demo.ts: the dev gateway running host/gateway/demo.yaml
+// The standalone demo security server (host/gateway/demo.ts: the dev gateway running envoy/security-server-static.yaml
 // with the four filters on embedded configs, in front of two sample upstreams) and its --smoke check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
