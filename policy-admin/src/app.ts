@@ -5,15 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Db } from './db/connect.ts';
 import { RevisionStore } from './repo/revisions.ts';
 import { withWriteTx } from './repo/tx.ts';
 import { appendAudit } from './audit/log.ts';
 import { findKey } from './auth/keys.ts';
+import { authenticateUser, USER_NAME_RE, type AdminUser } from './auth/users.ts';
 import { ApiError, unauthorized } from './http/errors.ts';
-import { actorOf, etagOf, makeContext, requirePermission, type PolicyContext } from './http/context.ts';
+import { actorOf, etagOf, makeContext, requirePermission, type AuthInfo, type PolicyContext } from './http/context.ts';
 import { makeMetrics } from './http/metrics.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { serviceRoutes } from './routes/services.ts';
@@ -42,6 +43,12 @@ export interface BuildAppOptions {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** X-Road's key-management API: the only routes that take HTTP Basic (its PAM users). */
+const KEY_MANAGEMENT_METHODS = new Set(['POST', 'GET', 'PUT', 'DELETE']);
+const isKeyManagement = (method: string, route: string | undefined) =>
+  KEY_MANAGEMENT_METHODS.has(method) && (route === '/api/v1/api-keys' || !!route?.startsWith('/api/v1/api-keys/'));
+/** 127.0.0.0/8, ::1 and their IPv4-mapped form. */
+const isLoopback = (addr: string | undefined) => !!addr && (/^(::ffff:)?127\./.test(addr) || addr === '::1');
 const CORRELATION_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
@@ -87,13 +94,54 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     const permission = cfg?.permission ?? (req.url.startsWith('/api/v1/') && !cfg?.public ? 'read' : undefined);
     if (!permission) return;
     const h = req.headers.authorization;
+    const keyManagement = isKeyManagement(req.method, req.routeOptions.url);
+    const basic = typeof h === 'string' ? /^Basic\s+(\S+)$/i.exec(h.trim()) : null;
+    if (basic) {
+      req.auth = await basicAuth(req, basic[1], keyManagement);
+      requirePermission(req.auth, permission);
+      return;
+    }
     const m = typeof h === 'string' ? /^X-Road-ApiKey\s+token=(\S+)$/i.exec(h.trim()) : null;
-    if (!m) throw unauthorized();
+    if (!m) {
+      // The challenge makes HTTP clients that send credentials only when asked (Ansible's uri module without
+      // force_basic_auth, curl --anyauth) retry with them, as against X-Road's key-management API.
+      if (keyManagement) reply.header('www-authenticate', 'Basic realm="policy-admin key management", charset="UTF-8"');
+      throw unauthorized();
+    }
     const key = await findKey(db.kysely, m[1]);
     if (!key) throw unauthorized('unknown or revoked API key');
     req.auth = { keyId: key.id, name: key.name, roles: key.roles, scope: key.scope };
     requirePermission(req.auth, permission);
   });
+
+  /**
+   * HTTP Basic with a local admin user (auth/users.ts), X-Road semantics: only on the key-management routes
+   * and only from a loopback peer (the socket's address; forwarded headers are not trusted). Every attempt is
+   * audited as X-Road's "Key management API log in"; a failure ends the request with 401 and that one event.
+   */
+  async function basicAuth(req: FastifyRequest, token: string, keyManagement: boolean): Promise<AuthInfo> {
+    const decoded = Buffer.from(token, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const name = colon > 0 ? decoded.slice(0, colon) : '';
+    let refusal: string | undefined;
+    let user: AdminUser | undefined;
+    if (!keyManagement) refusal = 'HTTP Basic auth is accepted only on /api/v1/api-keys; use Authorization: X-Road-ApiKey token=<key>';
+    else if (!isLoopback(req.socket.remoteAddress)) refusal = 'HTTP Basic auth is accepted only from localhost';
+    else if (!(user = await authenticateUser(db, name, colon > 0 ? decoded.slice(colon + 1) : ''))) refusal = 'invalid user name or password';
+    const actor = name && USER_NAME_RE.test(name) ? `user:${name}` : 'anonymous';
+    await withWriteTx(db, ({ conn }) => appendAudit(conn, {
+      actorType: user ? 'USER' : 'ANONYMOUS', actorId: actor, roles: user?.roles ?? [], authType: 'HTTP_BASIC',
+      event: 'Key management API log in', method: req.method, url: req.url, correlationId: req.id,
+      outcome: user ? 'SUCCESS' : 'FAILURE', reason: refusal ? `401: ${refusal}` : undefined,
+      data: { peer: req.socket.remoteAddress },
+    }));
+    metrics.auditEvents.inc({ outcome: user ? 'SUCCESS' : 'FAILURE' });
+    if (!user) {
+      req.auditDone = true;
+      throw unauthorized(refusal);
+    }
+    return { keyId: 0, user: user.name, name: user.name, roles: user.roles, scope: {} };
+  }
 
   // --- refused or failed mutations are audited too (successful ones are audited inside their transaction) ---
   app.addHook('onSend', async (req, reply, payload) => {

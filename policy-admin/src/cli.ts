@@ -3,6 +3,9 @@
  *   serve [--host 127.0.0.1] [--port 8080]   migrate, create the first key if none exists (printed once), serve
  *   migrate                                  bring the schema up to date
  *   create-key --roles R1,R2 [--member ID | --subsystem ID] [--name N]   print a new API key once
+ *   create-user NAME --roles R1,R2 [--replace]   a local admin user for HTTP Basic on /api/v1/api-keys (from
+ *                                            localhost only, as X-Road); password from $POLICY_ADMIN_PASSWORD
+ *                                            or else stdin (first line); never echoed or logged
  *   audit export [--out FILE]                the audit log as JSON lines (with the hash chain)
  *   audit verify [--file FILE]               check the chain in the database (or in an export); exit 1 if broken
  * The database: $DATABASE_URL (postgres://…) or a SQLite file (default ./data/policy-admin.db; --db overrides).
@@ -14,17 +17,38 @@ import { openDatabase } from './db/connect.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { buildApp } from './app.ts';
 import { bootstrapKey, createKeyAsSystem } from './auth/keys.ts';
+import { createUserAsSystem } from './auth/users.ts';
 import { parseRole, type Role } from './auth/roles.ts';
 import { auditRows, verifyAuditChain, verifyRows, type AuditRow } from './audit/log.ts';
 
-const USAGE = 'usage: policy-admin serve|migrate|create-key|audit export|audit verify [options] (see src/cli.ts)';
+const USAGE = 'usage: policy-admin serve|migrate|create-key|create-user|audit export|audit verify [options] (see src/cli.ts)';
+
+/** Parses --roles R1,R2 (ours or X-Road's XROAD_* names); undefined after printing the bad one. */
+function parseRoles(cmd: string, list: string): Role[] | undefined {
+  const roles: Role[] = [];
+  for (const n of list.split(',')) {
+    const r = parseRole(n.trim());
+    if (!r) { console.error(`${cmd}: unknown role ${n}`); return undefined; }
+    roles.push(r);
+  }
+  return roles;
+}
+
+/** The password for create-user: $POLICY_ADMIN_PASSWORD, else the first line of stdin (without its newline). */
+async function readPassword(): Promise<string> {
+  const env = process.env.POLICY_ADMIN_PASSWORD;
+  if (env !== undefined) return env;
+  if (process.stdin.isTTY) throw new Error('create-user: pipe the password on stdin or set POLICY_ADMIN_PASSWORD (it is never taken as an argument)');
+  for await (const line of createInterface({ input: process.stdin })) return line;
+  return '';
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
       db: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8080' },
-      roles: { type: 'string' }, member: { type: 'string' }, subsystem: { type: 'string' }, name: { type: 'string' },
+      roles: { type: 'string' }, replace: { type: 'boolean', default: false }, member: { type: 'string' }, subsystem: { type: 'string' }, name: { type: 'string' },
       out: { type: 'string' }, file: { type: 'string' },
     },
   });
@@ -61,17 +85,27 @@ async function main(argv: string[]): Promise<number> {
       case 'create-key': {
         await migrateToLatest(db.kysely);
         if (!values.roles) { console.error('create-key: --roles is required (e.g. --roles SYSTEM_ADMINISTRATOR)'); return 2; }
-        const roles: Role[] = [];
-        for (const n of values.roles.split(',')) {
-          const r = parseRole(n.trim());
-          if (!r) { console.error(`create-key: unknown role ${n}`); return 2; }
-          roles.push(r);
-        }
+        const roles = parseRoles('create-key', values.roles);
+        if (!roles) return 2;
         const scope = values.member ? { memberId: values.member } : values.subsystem ? { subsystemId: values.subsystem } : {};
         const { key, info } = await createKeyAsSystem(db, roles, scope, values.name ?? 'cli');
         console.error(`API key ${info.id} (${roles.join(', ')}) — shown once:`);
         console.log(key);
         return 0;
+      }
+      case 'create-user': {
+        await migrateToLatest(db.kysely);
+        if (!sub || !values.roles) { console.error('create-user: NAME and --roles are required (e.g. create-user xrd --roles XROAD_SYSTEM_ADMINISTRATOR)'); return 2; }
+        const roles = parseRoles('create-user', values.roles);
+        if (!roles) return 2;
+        try {
+          const done = await createUserAsSystem(db, sub, await readPassword(), roles, values.replace);
+          console.error(`user ${sub} ${done} (${roles.join(', ')}); HTTP Basic is accepted on /api/v1/api-keys from localhost only`);
+          return 0;
+        } catch (err) {
+          console.error(`create-user: ${(err as Error).message}`);
+          return 2;
+        }
       }
       case 'audit': {
         if (sub === 'export') {

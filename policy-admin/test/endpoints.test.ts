@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { sqliteBackend, CONSUMER, enc, makeApp, OTHER, PROVIDER, seed, type TestApp } from './lib/harness.ts';
+import { serveDescriptions } from './lib/openapi-server.ts';
 import { REVISION_COMMITTED, requireScope, type RevisionCommitted } from '../src/http/context.ts';
 
 describe('remaining endpoints', () => {
@@ -75,8 +76,31 @@ describe('remaining endpoints', () => {
     assert.equal((await t.call('PATCH', `/api/v1/endpoints/${ids.baseEndpointId}`, { path: '/x' })).status, 400);
 
     // Deleting a description removes its services and every right on them.
-    const sd = await t.call('POST', `/api/v1/clients/${enc(PROVIDER)}/service-descriptions`, { url: 'http://tmp/', type: 'OPENAPI3', rest_service_code: 'tmp' });
+    // An OPENAPI3 description is read from its URL (here a 127.0.0.1 server): operations → generated endpoints
+    // with {param} as *, the first server URL (resolved against the description's URL) → the service URL.
+    const spec = await serveDescriptions({
+      '/tmp.yaml': 'openapi: 3.0.3\ninfo: {title: tmp, version: "1"}\nservers: [{url: /api/v2}]\npaths:\n  /items: {get: {responses: {"200": {description: ok}}}, post: {responses: {"201": {description: ok}}}}\n  /items/{id}: {get: {responses: {"200": {description: ok}}}}\n',
+      '/swagger2.json': '{"swagger": "2.0", "paths": {}}',
+    });
+    let sd;
+    try {
+      sd = await t.call('POST', `/api/v1/clients/${enc(PROVIDER)}/service-descriptions`, { url: `${spec.base}/tmp.yaml`, type: 'OPENAPI3', rest_service_code: 'tmp' });
+      assert.equal(sd.status, 201, JSON.stringify(sd.body));
+      for (const [file, code] of [['/swagger2.json', 'sw'], ['/missing.yaml', 'mi']]) {
+        const bad = await t.call('POST', `/api/v1/clients/${enc(PROVIDER)}/service-descriptions`, { url: `${spec.base}${file}`, type: 'OPENAPI3', rest_service_code: code });
+        assert.equal(bad.status, 400);
+        assert.equal(bad.body.error.code, 'openapi_parsing');
+      }
+    } finally {
+      await spec.close();
+    }
     assert.equal(sd.body.type, 'OPENAPI3');
+    const tmp = sd.body.services[0];
+    assert.equal(tmp.url, `${spec.base}/api/v2`);
+    assert.deepEqual(tmp.endpoints.map((e: any) => `${e.method} ${e.path} ${e.generated}`).sort(),
+      ['* ** false', 'GET /items true', 'GET /items/* true', 'POST /items true']);
+    const gen = tmp.endpoints.find((e: any) => e.generated);
+    assert.equal((await t.call('DELETE', `/api/v1/endpoints/${gen.id}`)).status, 400, 'generated endpoints are not deleted by hand');
     assert.equal((await t.call('POST', `/api/v1/clients/${enc(PROVIDER)}/service-clients/${enc(CONSUMER)}/access-rights`, { items: [{ service_code: 'tmp' }] })).status, 201);
     assert.equal((await t.call('DELETE', `/api/v1/service-descriptions/${sd.body.id}`)).status, 204);
     assert.equal((await t.app.policy.snapshots.snapshot()).content.accessRights.some((r) => r.serviceCode === 'tmp'), false);

@@ -14,10 +14,10 @@ import { canonicalJson, sha256hex } from '../model/content-hash.ts';
 export const GENESIS_HASH = '0'.repeat(64);
 
 export interface AuditInput {
-  actorType: 'API_KEY' | 'SYSTEM' | 'ANONYMOUS';
+  actorType: 'API_KEY' | 'USER' | 'SYSTEM' | 'ANONYMOUS';
   actorId: string;
   roles: string[];
-  authType: 'API_KEY' | 'CLI' | 'NONE';
+  authType: 'API_KEY' | 'HTTP_BASIC' | 'CLI' | 'NONE';
   event: string;
   method: string;
   url: string;

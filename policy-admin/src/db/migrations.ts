@@ -95,6 +95,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('entities_bucket_cover').on('entities').columns(['kind', 'bucket', 'rev_to', 'id', 'leaf']).execute();
     },
   },
+  '0003_admin_users': {
+    // Local admin users for HTTP Basic auth on /api-keys (X-Road's PAM users): passwords as scrypt hashes.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('admin_users')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** sha256("policy-snapshot/1\n"): the content hash of a snapshot with no entities. */

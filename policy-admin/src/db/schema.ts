@@ -73,6 +73,14 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+/** Local admin users (HTTP Basic auth on /api-keys only, from loopback): X-Road's PAM users. */
+export interface AdminUsersTable {
+  name: string;
+  password_hash: string; // scrypt$N$r$p$salt$hash (base64url), see auth/users.ts
+  roles: string; // JSON array of Role
+  created_at: string;
+}
+
 export interface Database {
   policy_head: PolicyHeadTable;
   revisions: RevisionsTable;
@@ -81,4 +89,5 @@ export interface Database {
   sequences: SequencesTable;
   audit_events: AuditEventsTable;
   api_keys: ApiKeysTable;
+  admin_users: AdminUsersTable;
 }

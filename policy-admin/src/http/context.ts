@@ -14,7 +14,8 @@ import { PERMISSIONS, inScope, type KeyScope, type Permission, type Role } from 
 import { forbidden, preconditionFailed } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 
-export interface AuthInfo { keyId: number; name: string; roles: Role[]; scope: KeyScope }
+/** Who is calling: an API key, or (key-management routes only) a local admin user by HTTP Basic (`user`, keyId 0). */
+export interface AuthInfo { keyId: number; user?: string; name: string; roles: Role[]; scope: KeyScope }
 
 /** Emitted on `events` after a revision is committed. */
 export interface RevisionCommitted { rev: number; sha256: string; changes: number; correlationId: string }
@@ -88,6 +89,7 @@ function beforeAfter(changes: Change[]) {
 
 export function actorOf(req: FastifyRequest): Pick<AuditInput, 'actorType' | 'actorId' | 'roles' | 'authType'> {
   const a = req.auth;
+  if (a?.user) return { actorType: 'USER', actorId: `user:${a.user}`, roles: a.roles, authType: 'HTTP_BASIC' };
   return a
     ? { actorType: 'API_KEY', actorId: `api-key:${a.keyId}${a.name ? `(${a.name})` : ''}`, roles: a.roles, authType: 'API_KEY' }
     : { actorType: 'ANONYMOUS', actorId: 'anonymous', roles: [], authType: 'NONE' };

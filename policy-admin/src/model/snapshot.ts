@@ -66,6 +66,11 @@ export interface Member {
   memberCode: string;
   name: string;
   status: 'REGISTERED' | 'DISABLED';
+  /**
+   * X-Road lets the member itself be a client (`PATCH /clients/INSTANCE:CLASS:CODE {connection_type}`, which
+   * GovStack's playbook sends). Kept for that API; only subsystems call services here, so no filter reads it.
+   */
+  connectionType?: ConnectionType;
 }
 
 /** X-Road client status (admin API `ClientStatus`). */

@@ -2,12 +2,14 @@
  * API keys, X-Road style: POST /api-keys with a JSON array of role names (X-Road's XROAD_* names or ours)
  * → {id, key, roles}; the key is shown only in this response. Our extension: an object body
  * {roles, scope?: {memberId?|subsystemId?}, name?}. DELETE revokes (the row stays, for the audit trail).
+ * Besides API keys (SYSTEM_ADMINISTRATOR), these routes take HTTP Basic from a local admin user on a loopback
+ * peer (app.ts, auth/users.ts), as X-Road's key-management API does.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { insertKey, toInfo, type ApiKeyInfo } from '../auth/keys.ts';
 import { parseRole, XROAD_NAME_OF, type Role } from '../auth/roles.ts';
-import { requireScope } from '../http/context.ts';
+import { actorOf, requireScope } from '../http/context.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { parseClientId } from './ids.ts';
 import { clean } from './util.ts';
@@ -36,6 +38,7 @@ export async function apiKeyRoutes(root: FastifyInstance) {
   const api = root.withTypeProvider<TypeBoxTypeProvider>();
   const cfg = (auditEvent?: string) => ({ permission: 'keys' as const, auditEvent });
   api.get('/me', { config: { permission: 'read' } }, async (req) => ({ id: req.auth!.keyId, roles: req.auth!.roles, scope: req.auth!.scope }));
+  // X-Road answers 200 to every key-management call (create, update, revoke), whatever its OpenAPI says.
   api.get('/api-keys', { config: cfg() }, async (req) => {
     requireScope(req, undefined);
     return (await req.server.policy.db.kysely.selectFrom('api_keys').selectAll().where('revoked_at', 'is', null).orderBy('id').execute()).map((r) => view(toInfo(r)));
@@ -55,7 +58,7 @@ export async function apiKeyRoutes(root: FastifyInstance) {
     if (scope.memberId) parseClientId(scope.memberId, 'body.scope.memberId');
     if (scope.subsystemId) parseClientId(scope.subsystemId, 'body.scope.subsystemId', { subsystemOnly: true });
     const made = await req.server.policy.audited(req, { event: 'API key create', data: { roles: rs, scope, name: b.name ?? '' } }, async (tx) => {
-      const m = await insertKey(tx.conn, rs, scope, b.name ?? '', `api-key:${req.auth!.keyId}`);
+      const m = await insertKey(tx.conn, rs, scope, b.name ?? '', actorOf(req).actorId);
       return { result: m, after: view(m.info) };
     });
     return reply.code(200).send({ ...view(made.info), key: made.key });
@@ -79,6 +82,6 @@ export async function apiKeyRoutes(root: FastifyInstance) {
       await tx.conn.updateTable('api_keys').set({ revoked_at: new Date().toISOString() }).where('id', '=', Number(req.params.id)).execute();
       return { result: undefined, before: view(toInfo(cur)) };
     });
-    return reply.code(204).send();
+    return reply.code(200).send();
   });
 }

@@ -29,6 +29,14 @@ export function toXroadClient(s: Subsystem, member?: Member) {
   };
 }
 
+/** X-Road admin API `Client` for a member acting as a client itself (no subsystem_code). */
+export function toXroadMemberClient(m: Member) {
+  return {
+    id: m.id, instance_id: m.instanceId, member_class: m.memberClass, member_code: m.memberCode, member_name: m.name,
+    status: m.status, connection_type: m.connectionType ?? 'HTTPS', owner: false, is_tls_certificates: [], security_server_ids: [],
+  };
+}
+
 const XroadCert = (c: CertRef) => clean({ hash: c.sha256, subject_distinguished_name: c.subject, not_after: c.notAfter, status: c.status });
 
 export async function registryRoutes(root: FastifyInstance) {
@@ -173,6 +181,7 @@ export async function registryRoutes(root: FastifyInstance) {
   }, async (req, reply) => {
     requireScope(req, req.params.id);
     const b = req.body;
+    if (parseClientId(req.params.id, 'id').subsystemCode === undefined) return patchMemberClient(req, reply);
     const s = await req.server.policy.mutate(req, reply, { event: 'Edit client', data: { clientIdentifier: req.params.id, ...b } }, async (tx) => {
       const cur = await mustGet<Subsystem>(tx, 'subsystems', req.params.id, 'client');
       if (b.security_server_ids) for (const ss of b.security_server_ids) await mustGet(tx, 'securityServers', ss, 'security_server');
@@ -189,6 +198,19 @@ export async function registryRoutes(root: FastifyInstance) {
     });
     return clientOut(req, s);
   });
+  /** PATCH /clients/{member id}: X-Road's owner-member client; only its connection_type (ConnectionTypeWrapper). */
+  async function patchMemberClient(req: any, reply: any) {
+    const b = req.body as Record<string, unknown>;
+    const extra = Object.keys(b).find((k) => k !== 'connection_type');
+    if (extra) throw badRequest(`body.${extra}`, 'a member client takes only connection_type');
+    const m = await req.server.policy.mutate(req, reply, { event: 'Edit client', data: { clientIdentifier: req.params.id, ...b } }, async (tx: PolicyTx) => {
+      const cur = await mustGet<Member>(tx, 'members', req.params.id, 'client');
+      const next: Member = clean({ ...cur, connectionType: (b.connection_type as ConnectionType | undefined) ?? cur.connectionType });
+      await tx.put('members', next);
+      return next;
+    });
+    return toXroadMemberClient(m);
+  }
   api.get('/clients/:id/tls-certificates', { config: read, schema: { params: IdParams } }, async (req) => {
     requireScope(req, req.params.id);
     const s = (await req.server.policy.snapshots.snapshot()).content.subsystems.find((x) => x.id === req.params.id);

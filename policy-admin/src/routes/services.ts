@@ -1,8 +1,8 @@
 /**
  * Services, X-Road style: service descriptions (REST / OPENAPI3) create services; each service has a base
  * endpoint (method *, path **) plus manual endpoints. Shapes follow X-Road's admin API (ServiceDescription,
- * Service, Endpoint). OpenAPI descriptions are registered by URL only: endpoints are not generated from the
- * spec (that needs fetching it), so add them with POST /services/{id}/endpoints.
+ * Service, Endpoint). An OPENAPI3 description is read when added (openapi-import.ts): its operations become
+ * generated endpoints and its first server URL the service URL, as in X-Road.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,6 +13,7 @@ import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { Id, IdParams, Method } from './schemas.ts';
 import { checkPart, parseServiceId } from './ids.ts';
 import { clean, mustGet } from './util.ts';
+import { importOpenApi } from './openapi-import.ts';
 
 export const isBase = (e: Endpoint) => e.method === '*' && e.path === '**';
 export const baseEndpoint = (s: Service) => s.endpoints.find(isBase)!;
@@ -47,6 +48,13 @@ export async function revokeRightsOn(tx: PolicyTx, providerId: string, serviceCo
   }
 }
 
+/**
+ * Backend / description URLs: http or https, scheme in any case (GovStack's playbook sends `HTTP://caddy`, which
+ * X-Road accepts as java.net.URL does); stored with the scheme in lower case, the form the compiler expects.
+ */
+const HttpUrl = Type.String({ minLength: 1, maxLength: 2048, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$' });
+const normUrl = (url: string) => url.replace(/^https?:/i, (m) => m.toLowerCase());
+
 const sortEndpoints = (es: Endpoint[]) => es.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 function checkPath(path: string, field: string) {
@@ -71,18 +79,20 @@ export async function serviceRoutes(root: FastifyInstance) {
     schema: {
       params: IdParams,
       body: Type.Object({
-        url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://' }),
+        url: HttpUrl,
         type: Type.Union([Type.Literal('REST'), Type.Literal('OPENAPI3'), Type.Literal('WSDL')]),
         rest_service_code: Type.String({ minLength: 1, maxLength: 255 }),
         ignore_warnings: Type.Optional(Type.Boolean()),
       }),
     },
   }, async (req, reply) => {
-    const b = req.body;
+    const b = { ...req.body, url: normUrl(req.body.url) };
     if (b.type === 'WSDL') throw badRequest('body.type', 'WSDL (SOAP) services are not supported by this security server; use REST or OPENAPI3');
     checkPart(b.rest_service_code, 'body.rest_service_code');
     requireScope(req, req.params.id);
     const event = b.type === 'REST' ? 'Add REST service' : 'Add OpenAPI3 service';
+    // Read outside the transaction: a slow description server must not hold the writer lock.
+    const imported = b.type === 'OPENAPI3' ? await importOpenApi(b.url) : undefined;
     const out = await req.server.policy.mutate(req, reply, { event, data: { clientIdentifier: req.params.id, url: b.url, serviceCode: b.rest_service_code } }, async (tx) => {
       await mustGet<Subsystem>(tx, 'subsystems', req.params.id, 'client');
       const serviceId = `${req.params.id}:${b.rest_service_code}`;
@@ -90,9 +100,17 @@ export async function serviceRoutes(root: FastifyInstance) {
       const d: ServiceDescription = { id: await tx.nextId('service_description'), subsystemId: req.params.id, type: b.type as 'REST' | 'OPENAPI3', url: b.url, disabled: true, disabledNotice: 'Out of order' };
       const s: Service = {
         id: serviceId, subsystemId: req.params.id, serviceCode: b.rest_service_code, serviceDescriptionId: d.id,
-        upstreamUrl: b.type === 'REST' ? b.url : '', timeoutSeconds: 60, verifyUpstreamTls: false, disabled: true, disabledNotice: d.disabledNotice,
+        upstreamUrl: imported ? (/^https?:\/\//i.test(imported.baseUrl) ? normUrl(imported.baseUrl) : '') : b.url,
+        timeoutSeconds: 60, verifyUpstreamTls: false, disabled: true, disabledNotice: d.disabledNotice,
         endpoints: [{ id: await tx.nextId('endpoint'), method: '*', path: '**', generated: false }],
       };
+      const seen = new Set<string>();
+      for (const op of imported?.operations ?? []) {
+        if (seen.has(`${op.method} ${op.path}`)) continue;
+        seen.add(`${op.method} ${op.path}`);
+        s.endpoints.push({ id: await tx.nextId('endpoint'), method: op.method, path: op.path, generated: true });
+      }
+      sortEndpoints(s.endpoints);
       await tx.put('serviceDescriptions', d);
       await tx.put('services', s);
       return xroadDescription(d, [s]);
@@ -110,7 +128,8 @@ export async function serviceRoutes(root: FastifyInstance) {
         if (s.serviceDescriptionId === d.id) await tx.put('services', clean({ ...s, disabled, disabledNotice: disabled ? (notice ?? d.disabledNotice) : undefined }));
       }
     });
-    return reply.code(204).send();
+    // X-Road's OpenAPI documents 204 but its controller answers 200, and GovStack's playbook accepts only 200/201.
+    return reply.code(200).send();
   };
   api.put('/service-descriptions/:id/enable', { config: { permission: 'services', auditEvent: 'Enable service description' }, schema: { params: IdParams } }, setDisabled(false));
   api.put('/service-descriptions/:id/disable', {
@@ -145,7 +164,7 @@ export async function serviceRoutes(root: FastifyInstance) {
     schema: {
       params: IdParams,
       body: Type.Object({
-        url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://' })),
+        url: Type.Optional(HttpUrl),
         timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
         ssl_auth: Type.Optional(Type.Boolean()),
         title: Type.Optional(Type.String({ maxLength: 255 })),
@@ -156,7 +175,7 @@ export async function serviceRoutes(root: FastifyInstance) {
   }, async (req, reply) => {
     const { subsystemId } = parseServiceId(req.params.id, 'id');
     requireScope(req, subsystemId);
-    const b = req.body;
+    const b = { ...req.body, url: req.body.url === undefined ? undefined : normUrl(req.body.url) };
     return req.server.policy.mutate(req, reply, { event: 'Edit service parameters', data: { serviceId: req.params.id, ...b } }, async (tx) => {
       const s = await mustGet<Service>(tx, 'services', req.params.id, 'service');
       if (b.ssl_auth && (b.url ?? s.upstreamUrl).startsWith('http://')) throw badRequest('body.ssl_auth', 'TLS verification needs an https:// url');
