@@ -17,7 +17,7 @@ import { openDatabase } from './db/connect.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { buildApp } from './app.ts';
 import { bootstrapKey, createKeyAsSystem } from './auth/keys.ts';
-import { createUserAsSystem } from './auth/users.ts';
+import { createUserAsSystem, WEAK_PASSWORD_LENGTH } from './auth/users.ts';
 import { parseRole, type Role } from './auth/roles.ts';
 import { auditRows, verifyAuditChain, verifyRows, type AuditRow } from './audit/log.ts';
 
@@ -99,7 +99,9 @@ async function main(argv: string[]): Promise<number> {
         const roles = parseRoles('create-user', values.roles);
         if (!roles) return 2;
         try {
-          const done = await createUserAsSystem(db, sub, await readPassword(), roles, values.replace);
+          const password = await readPassword();
+          if (password.length < WEAK_PASSWORD_LENGTH) console.error(`create-user: warning: a password under ${WEAK_PASSWORD_LENGTH} characters is weak`);
+          const done = await createUserAsSystem(db, sub, password, roles, values.replace);
           console.error(`user ${sub} ${done} (${roles.join(', ')}); HTTP Basic is accepted on /api/v1/api-keys from localhost only`);
           return 0;
         } catch (err) {

@@ -53,3 +53,41 @@ test('CLI: migrate, create-key, audit export/verify', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CLI: create-user takes the password from stdin or $POLICY_ADMIN_PASSWORD, never echoes it; Basic auth then works on /api-keys', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pa-cli-user-'));
+  const run = (args: string[], input: string, env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000, input, env: { ...process.env, ...env } });
+  try {
+    const file = join(dir, 'p.db');
+    const made = run(['create-user', 'xrd', '--db', file, '--roles', 'XROAD_SYSTEM_ADMINISTRATOR'], 'correct horse battery staple\n');
+    assert.equal(made.status, 0, made.stderr);
+    assert.ok(!(made.stdout + made.stderr).includes('correct horse'), 'the password is not printed');
+    assert.equal(run(['create-user', 'xrd', '--db', file, '--roles', 'OBSERVER'], 'x\n').status, 2, 'exists without --replace');
+    assert.equal(run(['create-user', 'bad name', '--db', file, '--roles', 'OBSERVER'], 'pw-pw-pw-pw-pw\n').status, 2);
+    assert.equal(run(['create-user', 'ops', '--db', file, '--roles', 'WIZARD'], 'pw-pw-pw-pw-pw\n').status, 2);
+    const weak = run(['create-user', 'ops', '--db', file, '--roles', 'SECURITY_OFFICER'], '', { POLICY_ADMIN_PASSWORD: 'short' });
+    assert.equal(weak.status, 0, weak.stderr);
+    assert.match(weak.stderr, /warning: a password under 12 characters is weak/);
+
+    const db = openDatabase({ url: file });
+    const app = await buildApp({ db });
+    const basic = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+    const r = await app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: basic('xrd', 'correct horse battery staple'), payload: ['XROAD_SERVICE_ADMINISTRATOR'] });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body).roles, ['XROAD_SERVICE_ADMINISTRATOR']);
+    const denied = await app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: basic('ops', 'short'), payload: ['OBSERVER'] });
+    assert.equal(denied.statusCode, 403, 'a user without SYSTEM_ADMINISTRATOR cannot manage keys');
+    const noAuth = await app.inject({ method: 'GET', url: '/api/v1/api-keys' });
+    assert.equal(noAuth.statusCode, 401);
+    assert.match(String(noAuth.headers['www-authenticate']), /^Basic realm=/);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/clients' })).headers['www-authenticate'], undefined, 'the Basic challenge only on key management');
+    await app.close();
+    await db.close();
+    const rows = readFileSync(file).toString('latin1');
+    assert.ok(!rows.includes('correct horse'), 'not in the database file in clear');
+    assert.equal(run(['audit', 'verify', '--db', file], '').status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

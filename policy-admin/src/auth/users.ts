@@ -16,7 +16,9 @@ import type { Role } from './roles.ts';
 const N = 1 << 15, R = 8, P = 1, KEYLEN = 32;
 /** Same alphabet as X-Road identifiers plus @: names appear in audit rows and must stay readable. */
 export const USER_NAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
-export const MIN_PASSWORD_LENGTH = 8;
+/** X-Road (PAM) sets no minimum and GovStack's playbook uses a 6-character one; the CLI warns below 12. */
+export const MIN_PASSWORD_LENGTH = 1;
+export const WEAK_PASSWORD_LENGTH = 12;
 
 export interface AdminUser { name: string; roles: Role[] }
 
@@ -60,7 +62,7 @@ export async function authenticateUser(db: Db, name: string, password: string): 
  */
 export async function createUserAsSystem(db: Db, name: string, password: string, roles: Role[], replace = false): Promise<'created' | 'updated'> {
   if (!USER_NAME_RE.test(name)) throw new Error('user name: 1-64 of A-Z a-z 0-9 . _ @ -');
-  if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`password: at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH) throw new Error('password: empty');
   if (roles.length === 0) throw new Error('roles: at least one');
   const password_hash = await hashPassword(password);
   return withWriteTx(db, async ({ conn }) => {
