@@ -40,6 +40,11 @@ export interface BuildAppOptions {
    * `app.policy` (SnapshotSource, events, mutate); its routes need an API key unless `config.public`.
    */
   plugins?: { plugin: FastifyPluginAsync<any>; options?: Record<string, unknown> }[];
+  /**
+   * Serve HTTPS with this PEM key and certificate (X-Road's admin API is HTTPS on port 4000, and GovStack's
+   * playbook calls https://localhost:4000 with validate_certs: no). Default: plain HTTP.
+   */
+  https?: { key: string | Buffer; cert: string | Buffer };
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -52,7 +57,9 @@ const isLoopback = (addr: string | undefined) => !!addr && (/^(::ffff:)?127\./.t
 const CORRELATION_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  // fastify's type changes with `https`; the routes do not care which server they run on.
   const app = Fastify({
+    ...(opts.https ? { https: { key: opts.https.key, cert: opts.https.cert, minVersion: 'TLSv1.2' as const } } : {}),
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? 50 * 1024,
     // Colon-form ids are URL-encoded in paths (DEV%3AGOV%3A1001%3Acivil-registry): allow long ones.
@@ -62,7 +69,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       return typeof h === 'string' && CORRELATION_RE.test(h) ? h : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
-  });
+  }) as unknown as FastifyInstance;
   const db = opts.db;
   const metrics = makeMetrics(opts.processMetrics);
   const snapshots = new RevisionStore(db);

@@ -1,6 +1,8 @@
 /**
  * policy-admin command line.
- *   serve [--host 127.0.0.1] [--port 8080]   migrate, create the first key if none exists (printed once), serve
+ *   serve [--host 127.0.0.1] [--port 8080] [--tls-cert PEM --tls-key PEM]
+ *                                            migrate, create the first key if none exists (printed once), serve
+ *                                            (HTTPS with the key pair; X-Road's admin API is HTTPS on 4000)
  *   migrate                                  bring the schema up to date
  *   create-key --roles R1,R2 [--member ID | --subsystem ID] [--name N]   print a new API key once
  *   create-user NAME --roles R1,R2 [--replace]   a local admin user for HTTP Basic on /api/v1/api-keys (from
@@ -10,7 +12,7 @@
  *   audit verify [--file FILE]               check the chain in the database (or in an export); exit 1 if broken
  * The database: $DATABASE_URL (postgres://…) or a SQLite file (default ./data/policy-admin.db; --db overrides).
  */
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { openDatabase } from './db/connect.ts';
@@ -49,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       db: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '8080' },
       roles: { type: 'string' }, replace: { type: 'boolean', default: false }, member: { type: 'string' }, subsystem: { type: 'string' }, name: { type: 'string' },
-      out: { type: 'string' }, file: { type: 'string' },
+      out: { type: 'string' }, file: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
     },
   });
   const [cmd, sub] = positionals;
@@ -72,8 +74,10 @@ async function main(argv: string[]): Promise<number> {
         if (key) process.stderr.write(`\nFirst start: created a SYSTEM_ADMINISTRATOR API key (shown once, store it now):\n  ${key}\n\n`);
         // The compiled-policy routes (bundles, what-if) ride on the same app; see README "Mounting routes".
         const { compiledPolicyPlugin } = await import('./evaluate/plugin.ts');
+        if (!values['tls-cert'] !== !values['tls-key']) { console.error('serve: give both --tls-cert and --tls-key'); return 2; }
+        const https = values['tls-cert'] ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } : undefined;
         const app = await buildApp({
-          db, logger: { level: process.env.LOG_LEVEL ?? 'info' }, processMetrics: true,
+          db, https, logger: { level: process.env.LOG_LEVEL ?? 'info' }, processMetrics: true,
           plugins: [{ plugin: compiledPolicyPlugin }],
         });
         await app.listen({ host: values.host, port: Number(values.port) });

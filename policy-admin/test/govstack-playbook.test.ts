@@ -6,8 +6,8 @@
 // Then the result: the services exist with the backend URL, the access rights are present, and the compiled
 // authz bundle, run in the real filters/authz .wasm, lets the consumer call the service and nobody else.
 //
-// Differences from a live run, all outside the API: the host is 127.0.0.1:<port> instead of localhost:4000 over
-// TLS; the descriptions come from a 127.0.0.1 server instead of raw.githubusercontent.com (no traffic off the
+// Differences from a live run, all outside the API: the host is 127.0.0.1:<port> instead of localhost:4000 (HTTPS
+// both, certificate not verified: validate_certs: no); the descriptions come from a 127.0.0.1 server instead of raw.githubusercontent.com (no traffic off the
 // machine); the certificate is a throwaway self-signed one instead of GitHub's. The registry the playbook
 // assumes (instance CS, member CS:ORG:1111, subsystems TestService and TestClient, the admin user xrd) is made
 // first, as X-Road's sandbox image ships it.
@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { request as httpsRequest } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { moduleBytes } from '../../test/lib/modules.ts';
 import { buildApp } from '../src/app.ts';
@@ -60,6 +61,20 @@ interface UriTask {
 interface UriResult { status: number; text: string; json: any }
 
 let base = '';
+
+/** One HTTPS exchange without certificate verification (the playbook's validate_certs: no). */
+function exchange(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, any>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 const sent: { method: string; path: string; status: number; authorization: string }[] = [];
 
 async function uri(task: UriTask): Promise<UriResult> {
@@ -73,10 +88,9 @@ async function uri(task: UriTask): Promise<UriResult> {
   }
   const url = task.url.replace('https://localhost:4000', base);
   const send = async (h: Record<string, string>) => {
-    const res = await fetch(url, { method: task.method, headers: h, body });
-    const text = await res.text();
-    sent.push({ method: task.method, path: new URL(url).pathname, status: res.status, authorization: (h.authorization ?? '').split(' ')[0] });
-    return { res, text };
+    const r = await exchange(task.method, url, h, body);
+    sent.push({ method: task.method, path: new URL(url).pathname, status: r.status, authorization: (h.authorization ?? '').split(' ')[0] });
+    return { res: { status: r.status, headers: new Headers(Object.entries(r.headers).map(([k, v]) => [k, String(v)])) }, text: r.text };
   };
   // url_username/url_password without force_basic_auth: urllib sends the credentials only after a Basic challenge.
   let { res, text } = await send(headers);
@@ -100,14 +114,19 @@ describe('GovStack setup-im.yml replayed against policy-admin', { skip: haveOpen
   const wasm = moduleBytes('filters/authz');
 
   before(async () => {
-    db = await backend.open();
-    app = await buildApp({ db, plugins: [{ plugin: compiledPolicyPlugin, options: { authzWasm: wasm } }] });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    specs = await serveDescriptions(Object.fromEntries(Object.entries(API_FILES).map(([n, b]) => [SPEC_PREFIX + n, b])));
     dir = mkdtempSync(join(tmpdir(), 'pa-playbook-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-subj', '/CN=raw.githubusercontent.com', '-keyout', 'tls.key', '-out', 'tls.crt'], { cwd: dir, stdio: 'pipe' });
+    for (const [name, cn] of [['tls', 'raw.githubusercontent.com'], ['admin', 'localhost']]) {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+        '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.crt`], { cwd: dir, stdio: 'pipe' });
+    }
+    db = await backend.open();
+    app = await buildApp({
+      db, plugins: [{ plugin: compiledPolicyPlugin, options: { authzWasm: wasm } }],
+      https: { key: readFileSync(join(dir, 'admin.key')), cert: readFileSync(join(dir, 'admin.crt')) },
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `https://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    specs = await serveDescriptions(Object.fromEntries(Object.entries(API_FILES).map(([n, b]) => [SPEC_PREFIX + n, b])));
 
     // What the sandbox security server has before the playbook runs (not part of the replay).
     await createUserAsSystem(db, USER, PASSWORD, ['SYSTEM_ADMINISTRATOR']);
@@ -207,8 +226,8 @@ describe('GovStack setup-im.yml replayed against policy-admin', { skip: haveOpen
   });
 
   const get = async (path: string) => {
-    const r = await fetch(`${base}/api/v1${path}`, { headers: { authorization: `X-Road-ApiKey token=${setupKey}` } });
-    return { status: r.status, body: await r.json() as any };
+    const r = await exchange('GET', `${base}/api/v1${path}`, { authorization: `X-Road-ApiKey token=${setupKey}` });
+    return { status: r.status, body: JSON.parse(r.text) as any };
   };
 
   test('result: services with generated endpoints and the backend URL, enabled, with the access rights', async () => {
