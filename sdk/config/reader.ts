@@ -5,6 +5,13 @@
 // The API and its error texts are documented at the top of json.ts.
 import { JsonOptions, JsonTape, I64Out, DEFAULT_OPTIONS, tokenize, parseF64, scaleDecimal, K_ARRAY, K_OBJECT, K_STRING,
   K_KEY, K_NUMBER, K_TRUE, K_FALSE, K_NULL, F_USED, F_OPEN } from "./tape";
+import {
+  configText,
+  E_INVALID_JSON_AT, E_ROOT_NOT_OBJECT, E_FIELD_PREFIX, E_REQUIRED_MISSING, E_EXPECTED, E_GOT,
+  E_MUST_BE_BETWEEN, E_AN_UNSIGNED_INTEGER, E_AN_INTEGER, E_A_STRING, E_A_BOOLEAN, E_A_NUMBER, E_AN_OBJECT,
+  E_AN_ARRAY, E_AN_ARRAY_OF_STRINGS, E_AN_ARRAY_OR_OBJECT, E_EXPECTED_ONE_OF, E_EXPECTED_STRING_GOT,
+  E_EXPECTED_OBJECT_GOT, E_UNKNOWN_FIELD,
+} from "./texts";
 import { jsonQuote } from "./quote";
 import { decimal } from "../logging";
 
@@ -157,11 +164,11 @@ export class ConfigReader {
     const doc = new ConfigDoc(t);
     const msg = t.message;
     if (msg != null) {
-      doc.error = "config: invalid JSON at byte " + decimal(t.offset) + ": " + msg;
+      doc.error = configText(E_INVALID_JSON_AT) + decimal(t.offset) + ": " + msg;
       return new ConfigReader(doc, -1);
     }
     if (t.kind(t.root) != K_OBJECT) {
-      doc.error = "config: expected a JSON object, got " + t.typeName(t.root);
+      doc.error = configText(E_ROOT_NOT_OBJECT) + t.typeName(t.root);
       return new ConfigReader(doc, -1);
     }
     return new ConfigReader(doc, t.root);
@@ -193,16 +200,16 @@ export class ConfigReader {
 
   /** Records `message` for field `name` of this reader (first error wins). */
   fail(name: string, message: string): void {
-    if (this.doc.error == null) this.doc.error = "config field '" + this.fieldPath(name) + "': " + message;
+    if (this.doc.error == null) this.doc.error = configText(E_FIELD_PREFIX) + this.fieldPath(name) + "': " + message;
   }
   /** Records `message` for this reader's own path. */
   failHere(message: string): void {
     if (this.doc.error != null) return;
     const p = this.path;
-    this.doc.error = p.length == 0 ? "config: " + message : "config field '" + p + "': " + message;
+    this.doc.error = p.length == 0 ? "config: " + message : configText(E_FIELD_PREFIX) + p + "': " + message;
   }
   private failAt(path: string, message: string): void {
-    if (this.doc.error == null) this.doc.error = "config field '" + path + "': " + message;
+    if (this.doc.error == null) this.doc.error = configText(E_FIELD_PREFIX) + path + "': " + message;
   }
 
   /** The value token of member `name`, or -1 (linear in the object's size). */
@@ -231,12 +238,12 @@ export class ConfigReader {
       t.mark(v - 1, F_USED);
       if (t.kind(v) == K_NULL) v = -1;
     }
-    if (v < 0 && required) this.fail(name, "required field missing");
+    if (v < 0 && required) this.fail(name, configText(E_REQUIRED_MISSING));
     return v;
   }
 
-  private typeError(name: string, expected: string, got: i32): void {
-    if (this.doc.error == null) this.fail(name, "expected " + expected + ", got " + describe(this.doc.t, got));
+  private typeError(name: string, expected: i32, got: i32): void {
+    if (this.doc.error == null) this.fail(name, configText(E_EXPECTED) + configText(expected) + configText(E_GOT) + describe(this.doc.t, got));
   }
 
   // --- strings ---
@@ -248,7 +255,7 @@ export class ConfigReader {
     if (f < 0) return def;
     const t = this.doc.t;
     if (t.kind(f) != K_STRING) {
-      this.typeError(name, "a string", f);
+      this.typeError(name, E_A_STRING, f);
       return def;
     }
     return t.string(f);
@@ -263,7 +270,7 @@ export class ConfigReader {
     if (f < 0) return def;
     const k = this.doc.t.kind(f);
     if (k != K_TRUE && k != K_FALSE) {
-      this.typeError(name, "a boolean", f);
+      this.typeError(name, E_A_BOOLEAN, f);
       return def;
     }
     return k == K_TRUE;
@@ -271,7 +278,7 @@ export class ConfigReader {
 
   // --- integers ---
 
-  private intImpl(name: string, def: i64, min: i64, max: i64, required: bool, what: string): i64 {
+  private intImpl(name: string, def: i64, min: i64, max: i64, required: bool, what: i32): i64 {
     const f = this.field(name, required);
     if (f < 0) return def;
     const t = this.doc.t;
@@ -283,29 +290,29 @@ export class ConfigReader {
     const v = out.v;
     if (v < min || v > max) {
       if (min == 0 && v < 0) this.typeError(name, what, f);
-      else this.fail(name, "must be between " + decimal(min) + " and " + decimal(max) + ", got " + decimal(v));
+      else this.fail(name, configText(E_MUST_BE_BETWEEN) + decimal(min) + " and " + decimal(max) + configText(E_GOT) + decimal(v));
       return def;
     }
     return v;
   }
 
   u32(name: string, def: u32, min: u32 = 0, max: u32 = u32.MAX_VALUE): u32 {
-    return <u32>this.intImpl(name, <i64>def, <i64>min, <i64>max, false, "an unsigned integer");
+    return <u32>this.intImpl(name, <i64>def, <i64>min, <i64>max, false, E_AN_UNSIGNED_INTEGER);
   }
   requireU32(name: string, min: u32 = 0, max: u32 = u32.MAX_VALUE): u32 {
-    return <u32>this.intImpl(name, 0, <i64>min, <i64>max, true, "an unsigned integer");
+    return <u32>this.intImpl(name, 0, <i64>min, <i64>max, true, E_AN_UNSIGNED_INTEGER);
   }
   i32(name: string, def: i32, min: i32 = i32.MIN_VALUE, max: i32 = i32.MAX_VALUE): i32 {
-    return <i32>this.intImpl(name, <i64>def, <i64>min, <i64>max, false, "an integer");
+    return <i32>this.intImpl(name, <i64>def, <i64>min, <i64>max, false, E_AN_INTEGER);
   }
   requireI32(name: string, min: i32 = i32.MIN_VALUE, max: i32 = i32.MAX_VALUE): i32 {
-    return <i32>this.intImpl(name, 0, <i64>min, <i64>max, true, "an integer");
+    return <i32>this.intImpl(name, 0, <i64>min, <i64>max, true, E_AN_INTEGER);
   }
   i64(name: string, def: i64, min: i64 = i64.MIN_VALUE, max: i64 = i64.MAX_VALUE): i64 {
-    return this.intImpl(name, def, min, max, false, "an integer");
+    return this.intImpl(name, def, min, max, false, E_AN_INTEGER);
   }
   requireI64(name: string, min: i64 = i64.MIN_VALUE, max: i64 = i64.MAX_VALUE): i64 {
-    return this.intImpl(name, 0, min, max, true, "an integer");
+    return this.intImpl(name, 0, min, max, true, E_AN_INTEGER);
   }
 
   // --- f64 (the only getter that links float parsing and formatting) ---
@@ -321,12 +328,12 @@ export class ConfigReader {
     if (f < 0) return def;
     const t = this.doc.t;
     if (t.kind(f) != K_NUMBER) {
-      this.typeError(name, "a number", f);
+      this.typeError(name, E_A_NUMBER, f);
       return def;
     }
     const x = parseF64(t.start(f), t.end(f));
     if (x < min || x > max) {
-      this.fail(name, "must be between " + formatF64(min) + " and " + formatF64(max) + ", got " + formatF64(x));
+      this.fail(name, configText(E_MUST_BE_BETWEEN) + formatF64(min) + " and " + formatF64(max) + configText(E_GOT) + formatF64(x));
       return def;
     }
     return x;
@@ -356,7 +363,7 @@ export class ConfigReader {
     if (this.doc.error == null) {
       let list = "";
       for (let i = 0; i < choices.length; i++) list += (i > 0 ? ", " : "") + unchecked(choices[i]);
-      this.fail(name, "expected one of " + list + ", got " + (isStr ? jsonQuote(t.string(f)) : describe(t, f)));
+      this.fail(name, configText(E_EXPECTED_ONE_OF) + list + configText(E_GOT) + (isStr ? jsonQuote(t.string(f)) : describe(t, f)));
     }
     return def;
   }
@@ -369,7 +376,7 @@ export class ConfigReader {
     if (f < 0) return new Array<string>();
     const t = this.doc.t;
     if (t.kind(f) != K_ARRAY) {
-      this.typeError(name, "an array of strings", f);
+      this.typeError(name, E_AN_ARRAY_OF_STRINGS, f);
       return new Array<string>();
     }
     const out = new Array<string>(t.members(f));
@@ -377,7 +384,7 @@ export class ConfigReader {
     let i = 0;
     for (let e = f + 1; e < end; e = t.next(e)) {
       if (t.kind(e) != K_STRING) {
-        this.failAt(indexPath(this.fieldPath(name), i), "expected a string, got " + describe(t, e));
+        this.failAt(indexPath(this.fieldPath(name), i), configText(E_EXPECTED_STRING_GOT) + describe(t, e));
         return new Array<string>();
       }
       unchecked((out[i++] = t.string(e)));
@@ -392,14 +399,14 @@ export class ConfigReader {
     if (f < 0) return out;
     const t = this.doc.t;
     if (t.kind(f) != K_OBJECT) {
-      this.typeError(name, "an object", f);
+      this.typeError(name, E_AN_OBJECT, f);
       return out;
     }
     const end = t.next(f);
     for (let k = f + 1; k < end; k = t.next(k + 1)) {
       const v = k + 1;
       if (t.kind(v) != K_STRING) {
-        this.failAt(joinPath(this.fieldPath(name), t.string(k)), "expected a string, got " + describe(t, v));
+        this.failAt(joinPath(this.fieldPath(name), t.string(k)), configText(E_EXPECTED_STRING_GOT) + describe(t, v));
         return new Map<string, string>();
       }
       out.set(t.string(k), t.string(v));
@@ -413,7 +420,7 @@ export class ConfigReader {
   private objectImpl(name: string, required: bool): ConfigReader {
     const f = this.field(name, required);
     if (f >= 0 && this.doc.t.kind(f) == K_OBJECT) return new ConfigReader(this.doc, f);
-    if (f >= 0) this.typeError(name, "an object", f);
+    if (f >= 0) this.typeError(name, E_AN_OBJECT, f);
     return this.absent(this.fieldPath(name), "");
   }
 
@@ -423,7 +430,7 @@ export class ConfigReader {
     if (t.kind(v) == K_OBJECT) return new ConfigReader(this.doc, v);
     const path = this.fieldPath(name);
     const ep = key >= 0 ? joinPath(path, t.string(key)) : indexPath(path, i);
-    this.failAt(ep, "expected an object, got " + describe(t, v));
+    this.failAt(ep, configText(E_EXPECTED_OBJECT_GOT) + describe(t, v));
     return this.absent(ep, key >= 0 ? t.string(key) : "");
   }
 
@@ -435,7 +442,7 @@ export class ConfigReader {
     if (f < 0) return new Array<ConfigReader>();
     const t = this.doc.t;
     if (t.kind(f) != K_ARRAY) {
-      this.typeError(name, "an array", f);
+      this.typeError(name, E_AN_ARRAY, f);
       return new Array<ConfigReader>();
     }
     const out = new Array<ConfigReader>(t.members(f));
@@ -454,7 +461,7 @@ export class ConfigReader {
     if (f < 0) return new Array<ConfigReader>();
     const t = this.doc.t;
     if (t.kind(f) != K_OBJECT) {
-      this.typeError(name, "an object", f);
+      this.typeError(name, E_AN_OBJECT, f);
       return new Array<ConfigReader>();
     }
     const out = new Array<ConfigReader>(t.members(f));
@@ -553,7 +560,7 @@ export class ConfigReader {
     }
     const base = name != null ? this.fieldPath(name) : this.path;
     const ep = isMap ? joinPath(base, t.string(v - 1)) : indexPath(base, i);
-    this.failAt(ep, "expected an object, got " + describe(t, v));
+    this.failAt(ep, configText(E_EXPECTED_OBJECT_GOT) + describe(t, v));
     it.point(-1, ep, isMap ? t.string(v - 1) : "");
     return it;
   }
@@ -564,7 +571,7 @@ export class ConfigReader {
     if (f < 0) return -1;
     const k = this.doc.t.kind(f);
     if (k != K_ARRAY && k != K_OBJECT) {
-      this.typeError(name, "an array or object", f);
+      this.typeError(name, E_AN_ARRAY_OR_OBJECT, f);
       return -1;
     }
     return f;
@@ -601,7 +608,7 @@ export class ConfigReader {
       if (t.has(c, F_USED) && !t.has(c, F_OPEN)) {
         for (let k = c + 1; k < end; k = t.next(k + 1)) {
           if (!t.has(k, F_USED)) {
-            this.failAt(joinPath(pathOf(t, c), t.string(k)), "unknown field");
+            this.failAt(joinPath(pathOf(t, c), t.string(k)), configText(E_UNKNOWN_FIELD));
             return false;
           }
         }

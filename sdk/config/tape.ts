@@ -16,6 +16,12 @@
 // The validation is strict RFC 8259 (the rules and error texts are listed in json.ts) and never traps.
 
 import { decimal } from "../logging";
+import {
+  configText, E_UNTERMINATED_STRING, E_BAD_U_ESCAPE, E_UNPAIRED_SURROGATE, E_BAD_ESCAPE, E_NUL_IN_STRING, E_TRUNCATED_UTF8,
+  E_BAD_UTF8, E_EXPECTED_DIGIT, E_LEADING_ZERO, E_DIGIT_AFTER_DOT, E_DIGIT_IN_EXPONENT, E_NUMBER_RANGE, E_END_OF_INPUT,
+  E_TRAILING_DATA, E_END_IN_OBJECT, E_END_IN_ARRAY, E_EXPECTED_OBJECT_SEP, E_EXPECTED_ARRAY_SEP, E_END_BEFORE_KEY,
+  E_EXPECTED_KEY, E_END_BEFORE_COLON, E_EXPECTED_COLON,
+} from "./texts";
 
 export const K_NULL: u32 = 0;
 export const K_FALSE: u32 = 1;
@@ -399,7 +405,7 @@ function scanString(open: usize, end: usize, maxString: usize): usize {
   let w: usize = 0; // length in UTF-16 units
   scanComplex = false;
   while (true) {
-    if (p >= end) return fail("unterminated string", open);
+    if (p >= end) return fail(configText(E_UNTERMINATED_STRING), open);
     if (w > maxString) break;
     const c = <u32>load<u8>(p);
     if (c == 0x22) break;
@@ -410,21 +416,21 @@ function scanString(open: usize, end: usize, maxString: usize): usize {
     }
     scanComplex = true;
     if (c == 0x5c) {
-      if (p + 1 >= end) return fail("unterminated string", open);
+      if (p + 1 >= end) return fail(configText(E_UNTERMINATED_STRING), open);
       const e = <u32>load<u8>(p + 1);
       if (e == 0x75) {
         const u = hex4(p + 2, end);
-        if (u < 0) return fail("invalid \\u escape", p);
+        if (u < 0) return fail(configText(E_BAD_U_ESCAPE), p);
         if (u >= 0xd800 && u < 0xdc00) {
           // high surrogate: must be followed by \u + low surrogate
           let lo: i32 = -1;
           if (p + 7 < end && load<u8>(p + 6) == 0x5c && load<u8>(p + 7) == 0x75) lo = hex4(p + 8, end);
-          if (lo < 0xdc00 || lo > 0xdfff) return fail("unpaired surrogate in \\u escape", p);
+          if (lo < 0xdc00 || lo > 0xdfff) return fail(configText(E_UNPAIRED_SURROGATE), p);
           w += 2;
           p += 12;
           continue;
         }
-        if (u >= 0xdc00 && u <= 0xdfff) return fail("unpaired surrogate in \\u escape", p);
+        if (u >= 0xdc00 && u <= 0xdfff) return fail(configText(E_UNPAIRED_SURROGATE), p);
         w++;
         p += 6;
         continue;
@@ -434,9 +440,9 @@ function scanString(open: usize, end: usize, maxString: usize): usize {
         p += 2;
         continue;
       }
-      return fail(e >= 0x20 && e < 0x7f ? "invalid escape '\\" + String.fromCharCode(e) + "'" : "invalid escape", p);
+      return fail(e >= 0x20 && e < 0x7f ? "invalid escape '\\" + String.fromCharCode(e) + "'" : configText(E_BAD_ESCAPE), p);
     }
-    if (c < 0x20) return fail(c == 0 ? "NUL byte in string" : "control character " + hexByte(c) + " in string (must be escaped)", p);
+    if (c < 0x20) return fail(c == 0 ? configText(E_NUL_IN_STRING) : "control character " + hexByte(c) + " in string (must be escaped)", p);
     // multi-byte UTF-8, strictly validated (RFC 3629)
     let need: usize = 3;
     let lo: u32 = 0x80;
@@ -450,10 +456,10 @@ function scanString(open: usize, end: usize, maxString: usize): usize {
       if (c == 0xf0) lo = 0x90;
       else if (c == 0xf4) hi = 0x8f;
     } else return fail("invalid UTF-8 byte " + hexByte(c), p);
-    if (p + need >= end) return fail("truncated UTF-8 sequence", p);
+    if (p + need >= end) return fail(configText(E_TRUNCATED_UTF8), p);
     for (let k: usize = 1; k <= need; k++) {
       const b = <u32>load<u8>(p + k);
-      if (b < lo || b > hi) return fail("invalid UTF-8 sequence", p);
+      if (b < lo || b > hi) return fail(configText(E_BAD_UTF8), p);
       lo = 0x80;
       hi = 0xbf;
     }
@@ -468,13 +474,13 @@ function scanString(open: usize, end: usize, maxString: usize): usize {
 function scanNumber(start: usize, end: usize): usize {
   let p = start;
   if (load<u8>(p) == 0x2d) p++;
-  if (!isDigit(p, end)) return fail("expected a digit", p);
+  if (!isDigit(p, end)) return fail(configText(E_EXPECTED_DIGIT), p);
   // decimal magnitude: the value lies in [10^(mag-1), 10^mag) (all digits 0: firstSig stays 0)
   let mag: i64 = 0;
   let firstSig: usize = 0;
   if (load<u8>(p) == 0x30) {
     p++;
-    if (isDigit(p, end)) return fail("leading zeros are not allowed", p - 1);
+    if (isDigit(p, end)) return fail(configText(E_LEADING_ZERO), p - 1);
   } else {
     firstSig = p;
     while (isDigit(p, end)) p++;
@@ -484,7 +490,7 @@ function scanNumber(start: usize, end: usize): usize {
   if (p < end && load<u8>(p) == 0x2e) {
     scanComplex = true;
     p++;
-    if (!isDigit(p, end)) return fail("expected a digit after '.'", p);
+    if (!isDigit(p, end)) return fail(configText(E_DIGIT_AFTER_DOT), p);
     for (; isDigit(p, end); p++) {
       if (firstSig == 0) {
         if (load<u8>(p) != 0x30) firstSig = p;
@@ -498,7 +504,7 @@ function scanNumber(start: usize, end: usize): usize {
     p++;
     let eneg = false;
     if (p < end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) eneg = load<u8>(p++) == 0x2d;
-    if (!isDigit(p, end)) return fail("expected a digit in exponent", p);
+    if (!isDigit(p, end)) return fail(configText(E_DIGIT_IN_EXPONENT), p);
     for (; isDigit(p, end); p++) {
       exp = exp * 10 + <i64>(<u32>load<u8>(p) - 0x30);
       if (exp > 100000) exp = 100000;
@@ -517,7 +523,7 @@ function scanNumber(start: usize, end: usize): usize {
       const l = k < F64_LIMIT_DIGITS.length ? F64_LIMIT_DIGITS.charCodeAt(k++) : 0x30;
       cmp = d > l ? 1 : d < l ? -1 : 0;
     }
-    if (cmp > 0) return fail("number out of range", start);
+    if (cmp > 0) return fail(configText(E_NUMBER_RANGE), start);
   }
   return p;
 }
@@ -627,7 +633,7 @@ export function tokenize(ptr: usize, len: usize, opts: JsonOptions, input: Array
     p = ws(p, end);
     if (state == S_VALUE) {
       if (p >= end) {
-        fail("unexpected end of input", p);
+        fail(configText(E_END_OF_INPUT), p);
         break;
       }
       const c = <u32>load<u8>(p);
@@ -667,7 +673,7 @@ export function tokenize(ptr: usize, len: usize, opts: JsonOptions, input: Array
         q = p + <usize>word.length;
         for (let i = 0; i < word.length; i++) {
           const at = p + <usize>i;
-          if (at >= end) q = fail("unexpected end of input", at);
+          if (at >= end) q = fail(configText(E_END_OF_INPUT), at);
           else if (<u32>load<u8>(at) != <u32>word.charCodeAt(i)) q = fail("invalid literal, expected '" + word + "'", p);
           if (q == 0) break;
         }
@@ -682,7 +688,7 @@ export function tokenize(ptr: usize, len: usize, opts: JsonOptions, input: Array
     }
     if (state == S_AFTER) {
       if (depth == 0) {
-        if (p < end) fail("unexpected trailing data after the JSON value", p);
+        if (p < end) fail(configText(E_TRAILING_DATA), p);
         break;
       }
       const cont = unchecked(stack[depth - 1]);
@@ -692,7 +698,7 @@ export function tokenize(ptr: usize, len: usize, opts: JsonOptions, input: Array
         break;
       }
       if (p >= end) {
-        fail(isObj ? "unexpected end of input, expected ',' or '}'" : "unexpected end of input, expected ',' or ']'", p);
+        fail(isObj ? configText(E_END_IN_OBJECT) : configText(E_END_IN_ARRAY), p);
         break;
       }
       const c = <u32>load<u8>(p++);
@@ -702,17 +708,17 @@ export function tokenize(ptr: usize, len: usize, opts: JsonOptions, input: Array
         t.close(cont);
         depth--;
       } else {
-        fail(isObj ? "expected ',' or '}'" : "expected ',' or ']'", p - 1);
+        fail(isObj ? configText(E_EXPECTED_OBJECT_SEP) : configText(E_EXPECTED_ARRAY_SEP), p - 1);
       }
       continue;
     }
     // S_KEY
     if (p >= end) {
-      fail("unexpected end of input, expected a string key", p);
+      fail(configText(E_END_BEFORE_KEY), p);
       break;
     }
     if (load<u8>(p) != 0x22) {
-      fail("expected a string key", p);
+      fail(configText(E_EXPECTED_KEY), p);
       break;
     }
     const q = scanString(p, end, maxString);
@@ -728,7 +734,7 @@ export function tokenize(ptr: usize, len: usize, opts: JsonOptions, input: Array
     }
     p = ws(q, end);
     if (p >= end || load<u8>(p) != 0x3a) {
-      fail(p >= end ? "unexpected end of input, expected ':'" : "expected ':'", p);
+      fail(p >= end ? configText(E_END_BEFORE_COLON) : configText(E_EXPECTED_COLON), p);
       break;
     }
     p++;
