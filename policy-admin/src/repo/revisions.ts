@@ -10,18 +10,10 @@ import {
 } from '../model/snapshot.ts';
 import { notFound } from '../http/errors.ts';
 import type { Change } from './policy-tx.ts';
+import type { RevisionsTable } from '../db/schema.ts';
 
-export interface RevisionInfo {
-  rev: number;
-  parent_rev: number | null;
-  content_sha256: string;
-  created_at: string;
-  author: string;
-  message: string;
-  rollback_of: number | null;
-  change_count: number;
-  correlation_id: string;
-}
+/** A revision as the API reports it: its row, as stored. */
+export type RevisionInfo = RevisionsTable;
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
