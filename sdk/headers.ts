@@ -7,7 +7,6 @@ import { MapType, WasmResult } from "./abi/enums";
 import * as hc from "./hostcalls";
 import { Headers, HeaderPair, encodePairs, HOST_MAX_PAIRS, HOST_MAX_PAIRS_BYTES } from "./pairs";
 import { hasIllegalHeaderChars, OUT_PTR, OUT_SIZE, freeResult } from "./runtime/memory";
-import * as abi from "./abi/imports";
 
 // --- raw bytes (hot paths): no UTF-16 strings, no allocation -------------------------------------
 // Keys and values are UTF-8 (ptr, len) pairs the caller owns (e.g. `memory.data` constants, or a name
@@ -68,11 +67,7 @@ export class ReadonlyHeaderMap {
   getRaw(keyPtr: usize, keyLen: usize): i32 {
     freeResult(rawValue);
     rawValue = 0;
-    store<usize>(OUT_PTR, 0);
-    store<usize>(OUT_SIZE, 0);
-    const r = <WasmResult>abi.proxy_get_header_map_value(<u32>this.mapType, keyPtr, keyLen, OUT_PTR, OUT_SIZE);
-    hc.setLastStatus(r);
-    if (r != WasmResult.Ok) return -1;
+    if (hc.getHeaderMapValueRaw(this.mapType, keyPtr, keyLen) != WasmResult.Ok) return -1;
     rawValue = load<usize>(OUT_PTR);
     return <i32>load<usize>(OUT_SIZE);
   }
@@ -101,16 +96,12 @@ export class HeaderMap extends ReadonlyHeaderMap {
       hc.setLastStatus(WasmResult.BadArgument);
       return false;
     }
-    const r = <WasmResult>abi.proxy_replace_header_map_value(<u32>this.mapType, keyPtr, keyLen, valuePtr, valueLen);
-    hc.setLastStatus(r);
-    return r == WasmResult.Ok;
+    return hc.replaceHeaderMapValueRaw(this.mapType, keyPtr, keyLen, valuePtr, valueLen) == WasmResult.Ok;
   }
 
   /** Raw `remove` (true also when absent). */
   removeRaw(keyPtr: usize, keyLen: usize): bool {
-    const r = <WasmResult>abi.proxy_remove_header_map_value(<u32>this.mapType, keyPtr, keyLen);
-    hc.setLastStatus(r);
-    return r == WasmResult.Ok;
+    return hc.removeHeaderMapValueRaw(this.mapType, keyPtr, keyLen) == WasmResult.Ok;
   }
 
   /** Remove every entry of `name` (true also when absent). */

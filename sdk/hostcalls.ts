@@ -209,6 +209,25 @@ export function removeHeaderMapValue(map: MapType, key: string): WasmResult {
   return st(abi.proxy_remove_header_map_value(<u32>map, k, putLen));
 }
 
+/**
+ * Raw forms for filters that work on UTF-8 bytes (no string round trip): key and value are (ptr, len)
+ * in guest memory. The get leaves the host's result (ptr, len) at OUT_PTR / OUT_SIZE for the caller to
+ * take and free; the caller checks CR/LF/NUL before a write.
+ */
+export function getHeaderMapValueRaw(map: MapType, keyPtr: usize, keyLen: usize): WasmResult {
+  store<usize>(OUT_PTR, 0);
+  store<usize>(OUT_SIZE, 0);
+  return st(abi.proxy_get_header_map_value(<u32>map, keyPtr, keyLen, OUT_PTR, OUT_SIZE));
+}
+
+export function replaceHeaderMapValueRaw(map: MapType, keyPtr: usize, keyLen: usize, valuePtr: usize, valueLen: usize): WasmResult {
+  return st(abi.proxy_replace_header_map_value(<u32>map, keyPtr, keyLen, valuePtr, valueLen));
+}
+
+export function removeHeaderMapValueRaw(map: MapType, keyPtr: usize, keyLen: usize): WasmResult {
+  return st(abi.proxy_remove_header_map_value(<u32>map, keyPtr, keyLen));
+}
+
 /** All entries (pseudo-headers included); an unavailable map yields an empty list. */
 export function getHeaderMapPairs(map: MapType): Headers {
   store<usize>(OUT_PTR, 0);
