@@ -4,13 +4,7 @@
 // service id) must compare decoded forms: `civil%2Dregistry` and `civil-registry` name the same
 // subsystem, and a key built from the bytes as sent could be dodged by re-encoding them.
 import { decodeUtf8 } from "./runtime/memory";
-
-function hexVal(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  c |= 0x20;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  return -1;
-}
+import { hexDigitValue } from "./runtime/ascii";
 
 // Made on first use: a module that never decodes a path carries no buffer (and no start-up code).
 let scratch: ArrayBuffer | null = null;
@@ -39,8 +33,8 @@ export function percentDecode(s: string, from: i32 = 0, to: i32 = -1, plus: bool
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c == 0x25) {
-      const hi = i + 1 < to ? hexVal(s.charCodeAt(i + 1)) : -1;
-      const lo = i + 2 < to ? hexVal(s.charCodeAt(i + 2)) : -1;
+      const hi = i + 1 < to ? hexDigitValue(<u32>s.charCodeAt(i + 1)) : -1;
+      const lo = i + 2 < to ? hexDigitValue(<u32>s.charCodeAt(i + 2)) : -1;
       if (hi >= 0 && lo >= 0) {
         store<u8>(base + o++, <u8>((hi << 4) | lo));
         i += 2;

@@ -16,6 +16,7 @@
 // The validation is strict RFC 8259 (the rules and error texts are listed in json.ts) and never traps.
 
 import { decimal } from "../logging";
+import { hexDigitValue } from "../runtime/ascii";
 import {
   configText, E_UNTERMINATED_STRING, E_BAD_U_ESCAPE, E_UNPAIRED_SURROGATE, E_BAD_ESCAPE, E_NUL_IN_STRING, E_TRUNCATED_UTF8,
   E_BAD_UTF8, E_EXPECTED_DIGIT, E_LEADING_ZERO, E_DIGIT_AFTER_DOT, E_DIGIT_IN_EXPONENT, E_NUMBER_RANGE, E_END_OF_INPUT,
@@ -162,16 +163,9 @@ export function asciiString(p: usize, len: usize): string {
   return changetype<string>(out);
 }
 
-function hexVal(c: u32): i32 {
-  if (c - 0x30 < 10) return <i32>(c - 0x30);
-  const l = c | 0x20;
-  if (l - 0x61 < 6) return <i32>(l - 0x61 + 10);
-  return -1;
-}
-
 @inline function hex4At(q: usize): u32 {
-  return (<u32>hexVal(load<u8>(q)) << 12) | (<u32>hexVal(load<u8>(q + 1)) << 8) |
-    (<u32>hexVal(load<u8>(q + 2)) << 4) | <u32>hexVal(load<u8>(q + 3));
+  return (<u32>hexDigitValue(load<u8>(q)) << 12) | (<u32>hexDigitValue(load<u8>(q + 1)) << 8) |
+    (<u32>hexDigitValue(load<u8>(q + 2)) << 4) | <u32>hexDigitValue(load<u8>(q + 3));
 }
 
 /**
@@ -392,7 +386,7 @@ function hex4(q: usize, end: usize): i32 {
   if (q + 4 > end) return -1;
   let v: i32 = 0;
   for (let i: usize = 0; i < 4; i++) {
-    const h = hexVal(<u32>load<u8>(q + i));
+    const h = hexDigitValue(<u32>load<u8>(q + i));
     if (h < 0) return -1;
     v = (v << 4) | h;
   }
