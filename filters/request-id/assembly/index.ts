@@ -16,64 +16,174 @@
 //
 // Hot path: headers are read and written as raw UTF-8 bytes (HeaderMap.getRaw/setRaw) and validated in
 // place; ids are rendered into static buffers; randomness comes from a pool refilled by one random_get per
-// ~36 requests; the stream keeps the id and trace as integers (a kept id is the only per-request copy).
-import {
-  RootContext, HttpContext, FilterHeadersStatus, ConfigReader, Counter, registerRootContext,
-  callForeignFunction, rawValuePtr, MetricType, isLogEnabled, LogLevel, logInfo, logWarn, logError,
-} from "../../../sdk";
-import { randomGet } from "../../../sdk/hostcalls";
+// ~23 requests; the stream keeps the id and trace as integers (a kept id is the only per-request copy).
+//
+// Size (issue 3: < 20 KB; README 'Size'): the configuration is read with the SDK's FlatConfig (one pass
+// over the bytes, strings as UTF-8), and every text of this file (field names, log lines, header and
+// metric names) is NUL-terminated ASCII in a blob below, assembled with sdk/config/line.ts: no UTF-16
+// string literal, no string concatenation, no Map/Array of metrics (their host ids sit in a static table).
+import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext, callForeignFunction, rawValuePtr,
+  MetricType, isLogEnabled, LogLevel, logInfo, logWarn, logError } from "../../../sdk";
+import { randomGet, defineMetric, incrementMetric } from "../../../sdk/hostcalls";
+import { FlatConfig } from "../../../sdk/config/flat";
+import { lineStart, lineText, lineBytes, lineString, textAt, textBuffer } from "../../../sdk/config/line";
 export * from "../../../sdk/abi/exports";
 
-const TRACEPARENT = "traceparent";
-const TRACESTATE = "tracestate";
-const X_ROAD_ID = "x-road-id";
-const X_ROAD_REQUEST_ID = "x-road-request-id";
+// --- texts -----------------------------------------------------------------------------------------
 
-class RequestIdConfig {
-  headerName: string = "x-request-id";
-  maxLength: i32 = 128;
-  keepIncoming: bool = true;
-  echoRequestId: bool = true;
-  traceContext: bool = true;
-  echoTraceparent: bool = false;
-  /** Probability in [0, 1] that a new trace is sampled, as a threshold over a random u32. */
-  sampleRate: f64 = 1.0;
-  sampleThreshold: u64 = 0x100000000;
-  xRoadHeaders: bool = false;
-  trustXRoadId: bool = false;
-  filterStateKey: string = "envoy.string";
-}
+// Configuration fields, in this order (index = F_ constant = bit in RequestIdRoot.flags for booleans).
+@lazy const FIELDS = memory.data<u8>([
+  // 0: "header_name"
+  0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0,
+  // 1: "max_length"
+  0x6d, 0x61, 0x78, 0x5f, 0x6c, 0x65, 0x6e, 0x67, 0x74, 0x68, 0,
+  // 2: "keep_incoming"
+  0x6b, 0x65, 0x65, 0x70, 0x5f, 0x69, 0x6e, 0x63, 0x6f, 0x6d, 0x69, 0x6e, 0x67, 0,
+  // 3: "echo_request_id"
+  0x65, 0x63, 0x68, 0x6f, 0x5f, 0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x5f, 0x69, 0x64, 0,
+  // 4: "trace_context"
+  0x74, 0x72, 0x61, 0x63, 0x65, 0x5f, 0x63, 0x6f, 0x6e, 0x74, 0x65, 0x78, 0x74, 0,
+  // 5: "echo_traceparent"
+  0x65, 0x63, 0x68, 0x6f, 0x5f, 0x74, 0x72, 0x61, 0x63, 0x65, 0x70, 0x61, 0x72, 0x65, 0x6e, 0x74, 0,
+  // 6: "sample_rate"
+  0x73, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x5f, 0x72, 0x61, 0x74, 0x65, 0,
+  // 7: "x_road_headers"
+  0x78, 0x5f, 0x72, 0x6f, 0x61, 0x64, 0x5f, 0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x73, 0,
+  // 8: "trust_x_road_id"
+  0x74, 0x72, 0x75, 0x73, 0x74, 0x5f, 0x78, 0x5f, 0x72, 0x6f, 0x61, 0x64, 0x5f, 0x69, 0x64, 0,
+  // 9: "filter_state_key"
+  0x66, 0x69, 0x6c, 0x74, 0x65, 0x72, 0x5f, 0x73, 0x74, 0x61, 0x74, 0x65, 0x5f, 0x6b, 0x65, 0x79, 0,
+  // 10: ""
+  0,
+]);
+const F_HEADER_NAME = 0, F_MAX_LENGTH = 1, F_KEEP_INCOMING = 2, F_ECHO_REQUEST_ID = 3, F_TRACE_CONTEXT = 4,
+  F_ECHO_TRACEPARENT = 5, F_SAMPLE_RATE = 6, F_X_ROAD_HEADERS = 7, F_TRUST_X_ROAD_ID = 8, F_FILTER_STATE_KEY = 9;
+const KEEP_INCOMING: u32 = 1 << F_KEEP_INCOMING, ECHO_REQUEST_ID: u32 = 1 << F_ECHO_REQUEST_ID,
+  TRACE_CONTEXT: u32 = 1 << F_TRACE_CONTEXT, ECHO_TRACEPARENT: u32 = 1 << F_ECHO_TRACEPARENT,
+  X_ROAD_HEADERS: u32 = 1 << F_X_ROAD_HEADERS, TRUST_X_ROAD_ID: u32 = 1 << F_TRUST_X_ROAD_ID;
+/** Booleans of `{}` (config.schema.json defaults): keep_incoming, echo_request_id, trace_context. */
+const DEFAULT_FLAGS = KEEP_INCOMING | ECHO_REQUEST_ID | TRACE_CONTEXT;
 
-// --- metrics: <outcome> × kind ------------------------------------------------------------------
+// Log lines, defaults, metric names (TEXTS indices).
+const T_PREFIX = 0, T_LOWER_CASE = 1, T_TRACE_HEADER = 2, T_X_ROAD_HEADER = 3, T_HEADER = 4, T_TRACE_ON = 5,
+  T_TRACE_OFF = 6, T_FS_CALL = 7, T_FS_REFUSED = 8, T_X_REQUEST_ID = 9, T_ENVOY_STRING = 10, T_METRIC = 11,
+  T_GENERATED = 12, T_KEPT = 13, T_REPLACED = 14, T_KIND = 15, T_KIND_REQUEST_ID = 16, T_KIND_X_ROAD = 17,
+  T_FS_FAILED = 18;
+@lazy const TEXTS = memory.data<u8>([
+  // 0: "request-id: "
+  0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x2d, 0x69, 0x64, 0x3a, 0x20, 0,
+  // 1: "must be a lower-case header name"
+  0x6d, 0x75, 0x73, 0x74, 0x20, 0x62, 0x65, 0x20, 0x61, 0x20, 0x6c, 0x6f, 0x77, 0x65, 0x72, 0x2d, 0x63, 0x61, 0x73, 0x65,
+  0x20, 0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x20, 0x6e, 0x61, 0x6d, 0x65, 0,
+  // 2: "must not be a trace-context header"
+  0x6d, 0x75, 0x73, 0x74, 0x20, 0x6e, 0x6f, 0x74, 0x20, 0x62, 0x65, 0x20, 0x61, 0x20, 0x74, 0x72, 0x61, 0x63, 0x65, 0x2d,
+  0x63, 0x6f, 0x6e, 0x74, 0x65, 0x78, 0x74, 0x20, 0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0,
+  // 3: "must not be an X-Road header when x_road_headers or trust_x_road_id is set"
+  0x6d, 0x75, 0x73, 0x74, 0x20, 0x6e, 0x6f, 0x74, 0x20, 0x62, 0x65, 0x20, 0x61, 0x6e, 0x20, 0x58, 0x2d, 0x52, 0x6f, 0x61,
+  0x64, 0x20, 0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x20, 0x77, 0x68, 0x65, 0x6e, 0x20, 0x78, 0x5f, 0x72, 0x6f, 0x61, 0x64,
+  0x5f, 0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x73, 0x20, 0x6f, 0x72, 0x20, 0x74, 0x72, 0x75, 0x73, 0x74, 0x5f, 0x78, 0x5f,
+  0x72, 0x6f, 0x61, 0x64, 0x5f, 0x69, 0x64, 0x20, 0x69, 0x73, 0x20, 0x73, 0x65, 0x74, 0,
+  // 4: "header "
+  0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x20, 0,
+  // 5: ", trace context on"
+  0x2c, 0x20, 0x74, 0x72, 0x61, 0x63, 0x65, 0x20, 0x63, 0x6f, 0x6e, 0x74, 0x65, 0x78, 0x74, 0x20, 0x6f, 0x6e, 0,
+  // 6: ", trace context off"
+  0x2c, 0x20, 0x74, 0x72, 0x61, 0x63, 0x65, 0x20, 0x63, 0x6f, 0x6e, 0x74, 0x65, 0x78, 0x74, 0x20, 0x6f, 0x66, 0x66, 0,
+  // 7: "set_envoy_filter_state(\""
+  0x73, 0x65, 0x74, 0x5f, 0x65, 0x6e, 0x76, 0x6f, 0x79, 0x5f, 0x66, 0x69, 0x6c, 0x74, 0x65, 0x72, 0x5f, 0x73, 0x74, 0x61,
+  0x74, 0x65, 0x28, 0x22, 0,
+  // 8: "\") refused; Envoy needs an ObjectFactory registered under that name (e.g. envoy.string)"
+  0x22, 0x29, 0x20, 0x72, 0x65, 0x66, 0x75, 0x73, 0x65, 0x64, 0x3b, 0x20, 0x45, 0x6e, 0x76, 0x6f, 0x79, 0x20, 0x6e, 0x65,
+  0x65, 0x64, 0x73, 0x20, 0x61, 0x6e, 0x20, 0x4f, 0x62, 0x6a, 0x65, 0x63, 0x74, 0x46, 0x61, 0x63, 0x74, 0x6f, 0x72, 0x79,
+  0x20, 0x72, 0x65, 0x67, 0x69, 0x73, 0x74, 0x65, 0x72, 0x65, 0x64, 0x20, 0x75, 0x6e, 0x64, 0x65, 0x72, 0x20, 0x74, 0x68,
+  0x61, 0x74, 0x20, 0x6e, 0x61, 0x6d, 0x65, 0x20, 0x28, 0x65, 0x2e, 0x67, 0x2e, 0x20, 0x65, 0x6e, 0x76, 0x6f, 0x79, 0x2e,
+  0x73, 0x74, 0x72, 0x69, 0x6e, 0x67, 0x29, 0,
+  // 9: "x-request-id"
+  0x78, 0x2d, 0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x2d, 0x69, 0x64, 0,
+  // 10: "envoy.string"
+  0x65, 0x6e, 0x76, 0x6f, 0x79, 0x2e, 0x73, 0x74, 0x72, 0x69, 0x6e, 0x67, 0,
+  // 11: "request_id."
+  0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x5f, 0x69, 0x64, 0x2e, 0,
+  // 12: "generated"
+  0x67, 0x65, 0x6e, 0x65, 0x72, 0x61, 0x74, 0x65, 0x64, 0,
+  // 13: "kept"
+  0x6b, 0x65, 0x70, 0x74, 0,
+  // 14: "replaced_invalid"
+  0x72, 0x65, 0x70, 0x6c, 0x61, 0x63, 0x65, 0x64, 0x5f, 0x69, 0x6e, 0x76, 0x61, 0x6c, 0x69, 0x64, 0,
+  // 15: ".kind="
+  0x2e, 0x6b, 0x69, 0x6e, 0x64, 0x3d, 0,
+  // 16: "request_id"
+  0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x5f, 0x69, 0x64, 0,
+  // 17: "x_road"
+  0x78, 0x5f, 0x72, 0x6f, 0x61, 0x64, 0,
+  // 18: "filter_state_failed"
+  0x66, 0x69, 0x6c, 0x74, 0x65, 0x72, 0x5f, 0x73, 0x74, 0x61, 0x74, 0x65, 0x5f, 0x66, 0x61, 0x69, 0x6c, 0x65, 0x64, 0,
+]);
+@inline function text(k: i32): usize { return textAt(TEXTS, k); }
+
+// Header names the hot path uses (NUL-terminated too: TRACEPARENT is also a metric kind).
+@lazy const TRACEPARENT = memory.data<u8>([
+  // 0: "traceparent"
+  0x74, 0x72, 0x61, 0x63, 0x65, 0x70, 0x61, 0x72, 0x65, 0x6e, 0x74, 0,
+]);
+@lazy const TRACESTATE = memory.data<u8>([
+  // 0: "tracestate"
+  0x74, 0x72, 0x61, 0x63, 0x65, 0x73, 0x74, 0x61, 0x74, 0x65, 0,
+]);
+@lazy const X_ROAD_ID = memory.data<u8>([
+  // 0: "x-road-id"
+  0x78, 0x2d, 0x72, 0x6f, 0x61, 0x64, 0x2d, 0x69, 0x64, 0,
+]);
+@lazy const X_ROAD_REQUEST_ID = memory.data<u8>([
+  // 0: "x-road-request-id"
+  0x78, 0x2d, 0x72, 0x6f, 0x61, 0x64, 0x2d, 0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x2d, 0x69, 0x64, 0,
+]);
+const TRACEPARENT_LEN: usize = 11, TRACESTATE_LEN: usize = 10, X_ROAD_ID_LEN: usize = 9, X_ROAD_REQUEST_ID_LEN: usize = 17;
+
+// --- metrics: <outcome> × kind, by full name (README) -------------------------------------------------
 const KIND_REQUEST_ID = 0, KIND_TRACEPARENT = 1, KIND_X_ROAD = 2;
-const KINDS: string[] = ["request_id", "traceparent", "x_road"];
-let generated: Counter[] = [];
-let kept: Counter[] = [];
-let replaced: Counter[] = [];
-let filterStateFailed: Counter | null = null;
-/** Counters by full name (`<outcome>.kind=<k>`, see README), built directly: no tag encoding, no registry. */
-function counter(name: string): Counter { return new Counter(name, MetricType.Counter); }
+const GENERATED = 0, KEPT = 3, REPLACED = 6, FS_FAILED = 9;
+/** Host metric ids: [outcome + kind] (outcome GENERATED / KEPT / REPLACED), [FS_FAILED]; 0 = not defined. */
+const METRICS: usize = memory.data(10 * 4, 4);
+let metricsDefined = false;
+
+/** Defines the ten counters (VM-wide: the same names give the same ids), once per VM. */
 function defineMetrics(): void {
-  if (generated.length) return;
-  for (let i = 0; i < KINDS.length; i++) {
-    const k = ".kind=" + unchecked(KINDS[i]);
-    generated.push(counter("request_id.generated" + k));
-    kept.push(counter("request_id.kept" + k));
-    replaced.push(counter("request_id.replaced_invalid" + k));
+  if (metricsDefined) return;
+  metricsDefined = true;
+  for (let i = 0; i < FS_FAILED; i++) {
+    const kind = i % 3;
+    lineStart();
+    lineText(text(T_METRIC));
+    lineText(text(T_GENERATED + i / 3));
+    lineText(text(T_KIND));
+    lineText(kind == KIND_REQUEST_ID ? text(T_KIND_REQUEST_ID) : kind == KIND_TRACEPARENT ? TRACEPARENT : text(T_KIND_X_ROAD));
+    defineCounter(i);
   }
-  filterStateFailed = counter("request_id.filter_state_failed");
+  lineStart();
+  lineText(text(T_METRIC));
+  lineText(text(T_FS_FAILED));
+  defineCounter(FS_FAILED);
+}
+function defineCounter(i: i32): void {
+  store<u32>(METRICS + (<usize>i << 2), defineMetric(MetricType.Counter, lineString()));
+}
+/** Counts one (a counter the host refused to define is skipped). */
+function count(i: i32): void {
+  const id = load<u32>(METRICS + (<usize>i << 2));
+  if (id) incrementMetric(id, 1);
 }
 
-// --- byte constants and static buffers -------------------------------------------------------------
-
-/** UTF-8 bytes of an ASCII string, kept for the module's life (made once, at start-up). */
-function bytesOf(s: string): ArrayBuffer { return String.UTF8.encode(s); }
-const TRACEPARENT_B = bytesOf(TRACEPARENT);
-const TRACESTATE_B = bytesOf(TRACESTATE);
-const X_ROAD_ID_B = bytesOf(X_ROAD_ID);
-const X_ROAD_REQUEST_ID_B = bytesOf(X_ROAD_REQUEST_ID);
 @inline function ptr(b: ArrayBuffer): usize { return changetype<usize>(b); }
 @inline function len(b: ArrayBuffer): usize { return <usize>b.byteLength; }
+
+/** Whether the bytes of `b` are the NUL-terminated text `z`. */
+function isText(b: ArrayBuffer, z: usize): bool {
+  const n = len(b);
+  const p = ptr(b);
+  for (let i: usize = 0; i < n; i++) if (load<u8>(p + i) != load<u8>(z + i)) return false;
+  return load<u8>(z + n) == 0;
+}
 
 /** A rendered UUID (36 bytes) and traceparent (55 bytes). */
 const ID_TEXT: usize = memory.data(36);
@@ -105,6 +215,17 @@ function validId(p: usize, n: i32, max: i32): bool {
     // - . / : = @ _ ~ +
     if (c == 0x2d || c == 0x2e || c == 0x2f || c == 0x3a || c == 0x3d || c == 0x40 || c == 0x5f || c == 0x7e || c == 0x2b) continue;
     return false;
+  }
+  return true;
+}
+
+/** A header name we accept in the configuration: 1+ bytes of [a-z0-9._-]. */
+function validHeaderName(b: ArrayBuffer): bool {
+  const n = len(b);
+  if (n == 0) return false;
+  for (let i: usize = 0; i < n; i++) {
+    const c = <u32>load<u8>(ptr(b) + i);
+    if (!((c - 0x61) < 26 || (c - 0x30) < 10 || c == 0x2d || c == 0x5f || c == 0x2e)) return false;
   }
   return true;
 }
@@ -191,65 +312,65 @@ function renderTraceparent(hi: u64, lo: u64, span: u64, flags: u32): usize {
 
 // --- contexts -----------------------------------------------------------------------------------
 
-const FIELDS = "header_name, max_length, keep_incoming, echo_request_id, trace_context, echo_traceparent, sample_rate, x_road_headers, trust_x_road_id, filter_state_key";
-
-function validHeaderName(name: string): bool {
-  if (name.length == 0) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = <u32>name.charCodeAt(i);
-    if (!((c - 0x61) < 26 || (c - 0x30) < 10 || c == 0x2d || c == 0x5f || c == 0x2e)) return false;
-  }
-  return true;
-}
-
-function readConfig(r: ConfigReader): RequestIdConfig {
-  const c = new RequestIdConfig();
-  c.headerName = r.string("header_name", c.headerName);
-  c.maxLength = <i32>r.u32("max_length", <u32>c.maxLength, 1, 4096);
-  c.keepIncoming = r.bool("keep_incoming", c.keepIncoming);
-  c.echoRequestId = r.bool("echo_request_id", c.echoRequestId);
-  c.traceContext = r.bool("trace_context", c.traceContext);
-  c.echoTraceparent = r.bool("echo_traceparent", c.echoTraceparent);
-  c.sampleRate = r.f64("sample_rate", c.sampleRate, 0.0, 1.0);
-  c.xRoadHeaders = r.bool("x_road_headers", c.xRoadHeaders);
-  c.trustXRoadId = r.bool("trust_x_road_id", c.trustXRoadId);
-  c.filterStateKey = r.string("filter_state_key", c.filterStateKey);
-  if (r.ok) {
-    if (!validHeaderName(c.headerName)) r.fail("header_name", "must be a lower-case header name, got \"" + c.headerName + "\"");
-    else if (c.headerName == TRACEPARENT || c.headerName == TRACESTATE) r.fail("header_name", "must not be a trace-context header");
-    else if ((c.xRoadHeaders || c.trustXRoadId) && (c.headerName == X_ROAD_ID || c.headerName == X_ROAD_REQUEST_ID)) {
-      r.fail("header_name", "must not be an X-Road header when x_road_headers or trust_x_road_id is set");
-    }
-  }
-  r.finish();
-  c.sampleThreshold = <u64>(c.sampleRate * 4294967296.0);
-  return c;
-}
-
 class RequestIdRoot extends RootContext {
-  config: RequestIdConfig = new RequestIdConfig();
-  /** UTF-8 of config.headerName and config.filterStateKey. */
-  name: ArrayBuffer = bytesOf("x-request-id");
-  fsKey: ArrayBuffer = bytesOf("");
+  /** Booleans of the configuration: bit F_x set = on. */
+  flags: u32 = DEFAULT_FLAGS;
+  maxLength: i32 = 128;
+  /** sample_rate as a threshold over a random u32 (1.0 → 2^32: always). */
+  sampleThreshold: u64 = 0x100000000;
+  /** header_name and filter_state_key (UTF-8). */
+  name: ArrayBuffer = textBuffer(text(T_X_REQUEST_ID));
+  fsKey: ArrayBuffer = textBuffer(text(T_ENVOY_STRING));
   /** set_envoy_filter_state arguments of the last id length, rewritten in place (see setFilterState). */
   fsArgs: ArrayBuffer | null = null;
   fsValueAt: usize = 0;
   warnedFilterState: bool = false;
 
+  /**
+   * Reads the configuration (config.schema.json). An unknown field, a wrong type or a bad value: one error
+   * log line naming the field (FlatConfig's texts, e.g. "request-id: config field 'max_length': must be
+   * between 1 and 4096, got 0"; an unknown field's line lists the known ones) and false.
+   */
   onConfigure(size: u32): bool {
-    const r = ConfigReader.parse(this.getPluginConfiguration());
-    const c = readConfig(r);
+    const r = new FlatConfig(this.getPluginConfiguration(), FIELDS, text(T_PREFIX));
+    let flags = DEFAULT_FLAGS;
+    let maxLength: u32 = 128;
+    let rate = 1.0;
+    let name = textBuffer(text(T_X_REQUEST_ID));
+    let key = textBuffer(text(T_ENVOY_STRING));
+    for (let f = r.next(); f >= 0; f = r.next()) {
+      if (f == F_HEADER_NAME) {
+        name = r.string();
+        if (r.ok && !validHeaderName(name)) r.fail(f, text(T_LOWER_CASE), true);
+      } else if (f == F_MAX_LENGTH) maxLength = r.u32(1, 4096);
+      else if (f == F_SAMPLE_RATE) rate = r.number(0, 1);
+      else if (f == F_FILTER_STATE_KEY) key = r.string();
+      else if (r.bool()) flags |= 1 << f;
+      else flags &= ~(1 << f);
+    }
+    if (isText(name, TRACEPARENT) || isText(name, TRACESTATE)) r.fail(F_HEADER_NAME, text(T_TRACE_HEADER), false);
+    else if ((flags & (X_ROAD_HEADERS | TRUST_X_ROAD_ID)) && (isText(name, X_ROAD_ID) || isText(name, X_ROAD_REQUEST_ID))) {
+      r.fail(F_HEADER_NAME, text(T_X_ROAD_HEADER), false);
+    }
     if (!r.ok) {
-      const e = r.error!;
-      logError("request-id: " + e + (e.includes("unknown field") ? " (known: " + FIELDS + ")" : ""));
+      logError(r.error!);
       return false;
     }
-    this.config = c;
-    this.name = bytesOf(c.headerName);
-    this.fsKey = bytesOf(c.filterStateKey);
+    this.flags = flags;
+    this.maxLength = <i32>maxLength;
+    this.sampleThreshold = <u64>(rate * 4294967296.0);
+    this.name = name;
+    this.fsKey = key;
     this.fsArgs = null;
     defineMetrics();
-    if (isLogEnabled(LogLevel.Info)) logInfo("request-id: header " + c.headerName + (c.traceContext ? ", trace context on" : ", trace context off"));
+    if (isLogEnabled(LogLevel.Info)) {
+      lineStart();
+      lineText(text(T_PREFIX));
+      lineText(text(T_HEADER));
+      lineBytes(ptr(name), len(name));
+      lineText(text(flags & TRACE_CONTEXT ? T_TRACE_ON : T_TRACE_OFF));
+      logInfo(lineString());
+    }
     return true;
   }
 
@@ -281,11 +402,23 @@ class RequestIdRoot extends RootContext {
     return callForeignFunction("set_envoy_filter_state", args) !== null;
   }
 
+  /** Counts a refused set_envoy_filter_state; the first one per root is logged. */
+  filterStateRefused(): void {
+    count(FS_FAILED);
+    if (this.warnedFilterState) return;
+    this.warnedFilterState = true;
+    lineStart();
+    lineText(text(T_PREFIX));
+    lineText(text(T_FS_CALL));
+    lineBytes(ptr(this.fsKey), len(this.fsKey));
+    lineText(text(T_FS_REFUSED));
+    logWarn(lineString());
+  }
+
   createHttpContext(id: u32): HttpContext | null { return new RequestIdStream(id, this); }
 }
 
 class RequestIdStream extends HttpContext {
-  constructor(id: u32, public root: RequestIdRoot) { super(id, root); }
   /** 0: no id yet; 1: generated UUID (idHi, idLo); 2: another id, copied in `kept`. */
   idKind: u8 = 0;
   idHi: u64 = 0;
@@ -321,30 +454,31 @@ class RequestIdStream extends HttpContext {
   idLen(): usize { return this.idKind == 2 ? len(this.kept!) : 36; }
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
-    const root = this.root;
-    const c = root.config;
+    const root = changetype<RequestIdRoot>(this.rootContext);
+    const flags = root.flags;
     const req = this.requestHeaders;
-    const max = c.maxLength;
+    const max = root.maxLength;
 
     // 1. request id (X-Road-Id first when trusted)
     let xroadPresent = false;
     let xroadOk = false;
-    if (c.xRoadHeaders || c.trustXRoadId) {
-      const xl = req.getRaw(ptr(X_ROAD_ID_B), len(X_ROAD_ID_B));
+    if (flags & (X_ROAD_HEADERS | TRUST_X_ROAD_ID)) {
+      const xl = req.getRaw(X_ROAD_ID, X_ROAD_ID_LEN);
       if (xl >= 0) {
         xroadPresent = true;
         xroadOk = validId(rawValuePtr(), xl, max);
-        unchecked((xroadOk ? kept : replaced)[KIND_X_ROAD]).increment();
-        if (xroadOk && c.trustXRoadId) this.keep(rawValuePtr(), xl);
+        count((xroadOk ? KEPT : REPLACED) + KIND_X_ROAD);
+        if (xroadOk && (flags & TRUST_X_ROAD_ID)) this.keep(rawValuePtr(), xl);
       }
     }
     if (this.idKind == 0) {
       const il = req.getRaw(ptr(root.name), len(root.name));
-      if (il >= 0 && c.keepIncoming && validId(rawValuePtr(), il, max)) {
+      const keepIncoming = (flags & KEEP_INCOMING) != 0;
+      if (il >= 0 && keepIncoming && validId(rawValuePtr(), il, max)) {
         this.keep(rawValuePtr(), il);
-        unchecked(kept[KIND_REQUEST_ID]).increment();
+        count(KEPT + KIND_REQUEST_ID);
       } else {
-        unchecked((il >= 0 && c.keepIncoming ? replaced : generated)[KIND_REQUEST_ID]).increment();
+        count((il >= 0 && keepIncoming ? REPLACED : GENERATED) + KIND_REQUEST_ID);
         this.generate();
       }
     }
@@ -353,72 +487,63 @@ class RequestIdStream extends HttpContext {
     req.setRaw(ptr(root.name), len(root.name), id, idLen);
 
     // 2. traceparent: keep trace id + flags of a valid one, fresh span id; else a new trace
-    if (c.traceContext) {
-      const tl = req.getRaw(ptr(TRACEPARENT_B), len(TRACEPARENT_B));
+    if (flags & TRACE_CONTEXT) {
+      const tl = req.getRaw(TRACEPARENT, TRACEPARENT_LEN);
       const r = random(8);
       let span = load<u64>(r);
       if (span == 0) span = 1; // an all-zero parent id is invalid (probability 2^-64)
       this.span = span;
       if (tl >= 0 && validTraceparent(rawValuePtr(), tl)) {
-        unchecked(kept[KIND_TRACEPARENT]).increment();
+        count(KEPT + KIND_TRACEPARENT);
         this.traceHi = tpTraceHi;
         this.traceLo = tpTraceLo;
         this.tpFlags = <u8>tpFlags;
       } else {
-        unchecked((tl >= 0 ? replaced : generated)[KIND_TRACEPARENT]).increment();
+        count((tl >= 0 ? REPLACED : GENERATED) + KIND_TRACEPARENT);
         const t = random(20);
         let hi = load<u64>(t), lo = load<u64>(t, 8);
         if ((hi | lo) == 0) lo = 1;
         this.traceHi = hi;
         this.traceLo = lo;
-        this.tpFlags = <u64>load<u32>(t, 16) < c.sampleThreshold ? 1 : 0;
-        req.removeRaw(ptr(TRACESTATE_B), len(TRACESTATE_B));
+        this.tpFlags = <u64>load<u32>(t, 16) < root.sampleThreshold ? 1 : 0;
+        req.removeRaw(TRACESTATE, TRACESTATE_LEN);
       }
       this.hasTp = true;
-      req.setRaw(ptr(TRACEPARENT_B), len(TRACEPARENT_B), this.traceparent(), 55);
+      req.setRaw(TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
     }
 
     // 3. X-Road ids
-    if (c.xRoadHeaders) {
+    if (flags & X_ROAD_HEADERS) {
       // absent → the request id; invalid → replaced by it; valid → kept
-      if (!xroadPresent) unchecked(generated[KIND_X_ROAD]).increment();
-      if (!xroadOk) req.setRaw(ptr(X_ROAD_ID_B), len(X_ROAD_ID_B), id, idLen);
-      const xr = req.getRaw(ptr(X_ROAD_REQUEST_ID_B), len(X_ROAD_REQUEST_ID_B));
-      if (xr < 0) req.setRaw(ptr(X_ROAD_REQUEST_ID_B), len(X_ROAD_REQUEST_ID_B), id, idLen);
+      if (!xroadPresent) count(GENERATED + KIND_X_ROAD);
+      if (!xroadOk) req.setRaw(X_ROAD_ID, X_ROAD_ID_LEN, id, idLen);
+      const xr = req.getRaw(X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN);
+      if (xr < 0) req.setRaw(X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN, id, idLen);
       else if (!validId(rawValuePtr(), xr, max)) {
-        unchecked(replaced[KIND_X_ROAD]).increment();
-        req.setRaw(ptr(X_ROAD_REQUEST_ID_B), len(X_ROAD_REQUEST_ID_B), id, idLen);
+        count(REPLACED + KIND_X_ROAD);
+        req.setRaw(X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN, id, idLen);
       }
-    } else if (c.trustXRoadId && xroadPresent && !xroadOk) {
+    } else if ((flags & TRUST_X_ROAD_ID) && xroadPresent && !xroadOk) {
       // judged invalid: never passed on
-      req.removeRaw(ptr(X_ROAD_ID_B), len(X_ROAD_ID_B));
+      req.removeRaw(X_ROAD_ID, X_ROAD_ID_LEN);
     }
 
     // 4. filter state for the access log
-    if (c.filterStateKey.length) {
-      if (!root.setFilterState(id, idLen)) {
-        filterStateFailed!.increment();
-        if (!root.warnedFilterState) {
-          root.warnedFilterState = true;
-          logWarn("request-id: set_envoy_filter_state(\"" + c.filterStateKey + "\") refused; Envoy needs an ObjectFactory registered under that name (e.g. envoy.string)");
-        }
-      }
-    }
+    if (len(root.fsKey) && !root.setFilterState(id, idLen)) root.filterStateRefused();
     return FilterHeadersStatus.Continue;
   }
 
   traceparent(): usize { return renderTraceparent(this.traceHi, this.traceLo, this.span, this.tpFlags); }
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
-    const root = this.root;
-    const c = root.config;
+    const root = changetype<RequestIdRoot>(this.rootContext);
     const res = this.responseHeaders;
-    if (c.echoRequestId) {
+    if (root.flags & ECHO_REQUEST_ID) {
       // a response without our request phase (not expected from Envoy) still gets a valid id
       if (this.idKind == 0) this.generate();
       res.setRaw(ptr(root.name), len(root.name), this.idPtr(), this.idLen());
     }
-    if (c.echoTraceparent && this.hasTp) res.setRaw(ptr(TRACEPARENT_B), len(TRACEPARENT_B), this.traceparent(), 55);
+    if ((root.flags & ECHO_TRACEPARENT) && this.hasTp) res.setRaw(TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
     return FilterHeadersStatus.Continue;
   }
 }
