@@ -149,9 +149,10 @@ function putUtf8(o: usize, cp: u32): usize {
 
 /**
  * The bytes of the JSON string token [s, e) (quotes included, escapes already checked by the scanner)
- * decoded to UTF-8, or null when it has an unpaired surrogate escape or invalid UTF-8.
+ * decoded to UTF-8 (a new ArrayBuffer, as an address), or 0 when it has an unpaired surrogate escape or
+ * invalid UTF-8.
  */
-function decodeString(s: usize, e: usize): ArrayBuffer | null {
+function decodeString(s: usize, e: usize): usize {
   const out = __new(e - s, idof<ArrayBuffer>()); // the decoded form is never longer than the token
   let o = out;
   let p = s + 1;
@@ -168,9 +169,9 @@ function decodeString(s: usize, e: usize): ArrayBuffer | null {
       p += 4;
       if (cp - 0xd800 < 0x800) {
         // a high surrogate followed by \u + a low one
-        if (cp >= 0xdc00 || p + 6 > end || load<u16>(p) != 0x755c) return null;
+        if (cp >= 0xdc00 || p + 6 > end || load<u16>(p) != 0x755c) return 0;
         const lo = <u32>hex4(p + 2) - 0xdc00;
-        if (lo >= 0x400) return null;
+        if (lo >= 0x400) return 0;
         cp = 0x10000 + ((cp - 0xd800) << 10) + lo;
         p += 6;
       }
@@ -181,129 +182,150 @@ function decodeString(s: usize, e: usize): ArrayBuffer | null {
       if ((cp & 0xe0) == 0xc0) { need = 1; cp &= 0x1f; }
       else if ((cp & 0xf0) == 0xe0) { need = 2; cp &= 0x0f; min = 0x800; }
       else if ((cp & 0xf8) == 0xf0) { need = 3; cp &= 0x07; min = 0x10000; }
-      else return null;
-      if (p + need > end) return null;
+      else return 0;
+      if (p + need > end) return 0;
       for (let i: usize = 0; i < need; i++) {
         const c = <u32>load<u8>(p++);
-        if ((c & 0xc0) != 0x80) return null;
+        if ((c & 0xc0) != 0x80) return 0;
         cp = (cp << 6) | (c & 0x3f);
       }
-      if (cp < min || cp > 0x10ffff || cp - 0xd800 < 0x800) return null;
+      if (cp < min || cp > 0x10ffff || cp - 0xd800 < 0x800) return 0;
     }
     o = putUtf8(o, cp);
   }
-  return changetype<ArrayBuffer>(__renew(out, o - out));
+  return __renew(out, o - out);
 }
 
+// reader state (FlatConfig's internals)
+/** Keeps the input alive (the addresses below point into it). */
+let input: ArrayBuffer | null = null;
+let inputBase: usize = 0;
+let inputEnd: usize = 0;
+let cursor: usize = 0;
+let fieldNames: usize = 0;
+let errorPrefix: usize = 0;
+/** Whether FlatConfig.error is a syntax error (those win over field errors). */
+let syntaxFailed = false;
+/** No more members (end of the object, or a syntax error). */
+let done = false;
+/** Before the first member of the object. */
+let beforeFirst = false;
+/** Known fields seen (bit = field index). */
+let seen: u64 = 0;
+
+/**
+ * The reader. Module state, not an object: one configuration is read at a time (onConfigure), and static
+ * members compile to globals (no `this`, no object, no GC tracing) — part of what makes it small.
+ */
 export class FlatConfig {
-  /** Keeps the input alive (byte offsets below are addresses in it). */
-  private input: ArrayBuffer | null;
-  private base: usize;
-  private p: usize;
-  private end: usize;
-  private names: usize;
-  private prefix: usize;
   /** The first error (prefix included), or null. */
-  error: string | null = null;
-  /** Whether `error` is a syntax error (those win over field errors). */
-  private syntax: bool = false;
-  /** No more members (end of the object, or a syntax error). */
-  private done: bool = false;
-  /** Before the first member of the object. */
-  private first: bool = true;
-  /** Known fields seen (bit = field index). */
-  private seen: u64 = 0;
-  /** The member next() returned: field index, value kind and the value's bytes [valueStart, valueEnd). */
-  field: i32 = -1;
-  kind: i32 = FLAT_NULL;
-  valueStart: usize = 0;
-  valueEnd: usize = 0;
+  static error: string | null = null;
+  /** The member next() returned: field index, value kind, the value's bytes [valueStart, valueEnd). */
+  static field: i32 = -1;
+  static kind: i32 = FLAT_NULL;
+  static valueStart: usize = 0;
+  static valueEnd: usize = 0;
 
   /**
-   * `input`: the configuration bytes (null or empty = `{}`); `names`: NUL-terminated field names, the list
-   * ended by an empty one; `prefix`: NUL-terminated text every error starts with (e.g. "my-filter: ").
+   * Starts reading `input` (null or empty = `{}`). `names`: NUL-terminated field names, the list ended by an
+   * empty one; `prefix`: NUL-terminated text every error starts with (e.g. "my-filter: ").
    */
-  constructor(input: ArrayBuffer | null, names: usize, prefix: usize) {
-    this.input = input;
-    this.names = names;
-    this.prefix = prefix;
+  static begin(input: ArrayBuffer | null, names: usize, prefix: usize): void {
+    input = input;
+    fieldNames = names;
+    errorPrefix = prefix;
+    FlatConfig.error = null;
+    syntaxFailed = false;
+    done = false;
+    beforeFirst = true;
+    seen = 0;
+    FlatConfig.field = -1;
     let p: usize = 0, n: usize = 0;
     if (input !== null) {
       p = changetype<usize>(input);
       n = <usize>input.byteLength;
     }
-    this.base = p;
-    this.end = p + n;
+    inputBase = p;
+    inputEnd = p + n;
     if (n >= 3 && (load<u32>(p) & 0xffffff) == 0xbfbbef) p += 3; // UTF-8 BOM
-    this.p = p;
-    const c = this.peek();
-    if (c == 0x7b) {
-      this.p++;
+    cursor = p;
+    if (peek() == 0x7b) {
+      cursor++;
     } else {
-      this.done = true;
-      if (this.p < this.end) {
-        // not an object: a syntax error first, else its type
-        if (this.scanValue(0) && this.trailing()) this.failRoot();
+      done = true;
+      // anything but whitespace: a syntax error first, else "expected a JSON object"
+      if (cursor < inputEnd && scanValue(0) && trailing()) {
+        startError();
+        lineText(text(T_ROOT));
+        lineText(typeText());
+        FlatConfig.error = lineString();
       }
     }
   }
 
-  get ok(): bool { return this.error === null; }
+  /** True while there is no error. */
+  static ok(): bool { return FlatConfig.error === null; }
 
   /**
    * Scans to the next member and returns its field index, or -1 at the end (or after a syntax error).
    * Members with value null are skipped (absent); an unknown name is an error (and skipped).
    */
-  next(): i32 {
-    while (!this.done) {
-      let c = this.peek();
-      if (this.first) {
-        this.first = false;
+  static next(): i32 {
+    while (!done) {
+      let c = peek();
+      if (beforeFirst) {
+        beforeFirst = false;
         if (c == 0x7d) { // {}
-          this.closeObject();
+          closeObject();
           break;
         }
       } else if (c == 0x2c) {
-        this.p++;
-        c = this.peek();
+        cursor++;
+        c = peek();
       } else {
-        if (c == 0x7d) this.closeObject();
-        else this.unexpected();
+        if (c == 0x7d) closeObject();
+        else unexpected();
         break;
       }
-      if (c != 0x22) { this.unexpected(); break; }
-      const ks = this.p;
-      if (!this.scanString()) break;
-      const ke = this.p;
-      if (this.peek() != 0x3a) { this.unexpected(); break; }
-      this.p++;
-      if (!this.scanValue(0)) break;
-      const f = this.lookup(ks, ke);
+      if (c != 0x22) {
+        unexpected();
+        break;
+      }
+      const ks = cursor;
+      if (!scanString()) break;
+      const ke = cursor;
+      if (peek() != 0x3a) {
+        unexpected();
+        break;
+      }
+      cursor++;
+      if (!scanValue(0)) break;
+      const f = lookup(ks, ke);
       if (f == -2) break;
       if (f < 0) {
-        if (this.error === null) {
-          this.begin();
+        if (FlatConfig.error === null) {
+          startError();
           lineText(text(T_FIELD));
-          lineBytes(ks + 1, min(ke - ks - 2, QUOTE_MAX));
+          quote(ks + 1, ke - 1);
           lineText(text(T_FIELD_END));
           lineText(text(T_UNKNOWN));
-          for (let z = this.names, i = 0; load<u8>(z); z += textLength(z) + 1, i++) {
-            if (i) lineText(text(T_COMMA));
+          for (let z = fieldNames; load<u8>(z); z += textLength(z) + 1) {
+            if (z != fieldNames) lineText(text(T_COMMA));
             lineText(z);
           }
           lineText(text(T_CLOSE));
-          this.error = lineString();
+          FlatConfig.error = lineString();
         }
         continue;
       }
       const bit = <u64>1 << <u64>f;
-      if (this.seen & bit) {
-        this.syntaxError(ks, T_DUPLICATE);
+      if (seen & bit) {
+        syntaxError(ks, T_DUPLICATE);
         break;
       }
-      this.seen |= bit;
-      if (this.kind == FLAT_NULL) continue;
-      this.field = f;
+      seen |= bit;
+      if (FlatConfig.kind == FLAT_NULL) continue;
+      FlatConfig.field = f;
       return f;
     }
     return -1;
@@ -311,29 +333,29 @@ export class FlatConfig {
 
   // --- getters for the member next() returned (a wrong type records an error and returns false / 0 / empty)
 
-  bool(): bool {
-    const k = this.kind;
-    if (k != FLAT_TRUE && k != FLAT_FALSE) this.typeError(T_A_BOOLEAN);
+  static bool(): bool {
+    const k = FlatConfig.kind;
+    if (k != FLAT_TRUE && k != FLAT_FALSE) typeError(T_A_BOOLEAN);
     return k == FLAT_TRUE;
   }
 
   /** The string's bytes (UTF-8, escapes decoded). */
-  string(): ArrayBuffer {
-    if (this.kind == FLAT_STRING) {
-      const b = decodeString(this.valueStart, this.valueEnd);
-      if (b !== null) return b;
-      this.syntaxError(this.valueStart, T_BAD_STRING);
-    } else this.typeError(T_A_STRING);
+  static string(): ArrayBuffer {
+    if (FlatConfig.kind == FLAT_STRING) {
+      const b = decodeString(FlatConfig.valueStart, FlatConfig.valueEnd);
+      if (b) return changetype<ArrayBuffer>(b);
+      syntaxError(FlatConfig.valueStart, T_BAD_STRING);
+    } else typeError(T_A_STRING);
     return changetype<ArrayBuffer>(__new(0, idof<ArrayBuffer>()));
   }
 
   /** An integral number in [min, max] (written as an integer, or as "1e3" / "2.0"). */
-  u32(min: u32, max: u32): u32 {
-    if (this.kind != FLAT_NUMBER) {
-      this.typeError(T_AN_UNSIGNED);
+  static u32(min: u32, max: u32): u32 {
+    if (FlatConfig.kind != FLAT_NUMBER) {
+      typeError(T_AN_UNSIGNED);
       return 0;
     }
-    this.digits();
+    scanNumberAt(FlatConfig.valueStart);
     let m = numMantissa;
     let e = numExponent;
     let integral = true;
@@ -349,17 +371,18 @@ export class FlatConfig {
     } else {
       while (e-- > 0 && m <= 0xffffffff) m *= 10; // stops once beyond any u32
     }
-    if (!integral || (numNegative && m != 0 && min == 0)) {
-      this.typeError(T_AN_UNSIGNED);
+    const negative = numNegative && m != 0;
+    if (!integral || (negative && min == 0)) {
+      typeError(T_AN_UNSIGNED);
       return 0;
     }
-    if ((numNegative && m != 0) || m < <u64>min || m > <u64>max) {
-      if (this.fieldError()) {
+    if (negative || m < <u64>min || m > <u64>max) {
+      if (fieldError()) {
         lineText(text(T_BETWEEN));
         lineU64(min);
         lineText(text(T_AND));
         lineU64(max);
-        this.got();
+        got();
       }
       return 0;
     }
@@ -367,24 +390,26 @@ export class FlatConfig {
   }
 
   /** A number in [min, max] (finite bounds; printed in errors with up to 6 decimals). */
-  number(min: f64, max: f64): f64 {
-    if (this.kind != FLAT_NUMBER) {
-      this.typeError(T_A_NUMBER);
+  static number(min: f64, max: f64): f64 {
+    if (FlatConfig.kind != FLAT_NUMBER) {
+      typeError(T_A_NUMBER);
       return 0;
     }
-    this.digits();
+    scanNumberAt(FlatConfig.valueStart);
+    // digits × 10^exponent: one rounding for the scale (exact up to 10^22), one for the product
     let x = <f64>numMantissa;
     let e = numExponent;
-    for (; e > 0; e -= 22) x *= e >= 22 ? 1e22 : pow10(e);
-    for (; e < 0; e += 22) x /= e <= -22 ? 1e22 : pow10(-e);
+    let scale = 1.0;
+    for (let k = e < 0 ? -e : e; k > 0; k--) scale *= 10;
+    if (x != 0) x = e < 0 ? x / scale : x * scale;
     if (numNegative) x = -x;
     if (!(x >= min && x <= max)) {
-      if (this.fieldError()) {
+      if (fieldError()) {
         lineText(text(T_BETWEEN));
         lineF64(min);
         lineText(text(T_AND));
         lineF64(max);
-        this.got();
+        got();
       }
       return 0;
     }
@@ -392,279 +417,257 @@ export class FlatConfig {
   }
 
   /**
-   * Records "config field '<field name>': <text at `z`>" (+ ", got <the value as written>" when `withValue`,
-   * for the member next() returned) unless there is an error already: for checks of the caller's own.
+   * Records "config field '<name of field>': <text at z>" (+ ", got <the value as written>" when
+   * `withValue`: the member next() returned) unless there is an error already: the caller's own checks.
    */
-  fail(field: i32, z: usize, withValue: bool): void {
-    const f = this.field;
-    this.field = field;
-    if (this.fieldError()) {
+  static fail(field: i32, z: usize, withValue: bool): void {
+    const f = FlatConfig.field;
+    FlatConfig.field = field;
+    if (fieldError()) {
       lineText(z);
-      if (withValue) this.got();
-      else this.error = lineString();
+      if (withValue) got();
+      else FlatConfig.error = lineString();
     }
-    this.field = f;
-  }
-
-  // --- errors
-
-  private begin(): void {
-    lineStart();
-    lineText(this.prefix);
-  }
-
-  /** Starts "config field '<name>': " and returns true, or false when there is an error already. */
-  private fieldError(): bool {
-    if (this.error !== null) return false;
-    this.begin();
-    lineText(text(T_FIELD));
-    lineText(textAt(this.names, this.field));
-    lineText(text(T_FIELD_END));
-    return true;
-  }
-
-  /** Ends the line with ", got <value as written>" and records it. */
-  private got(): void {
-    lineText(text(T_GOT));
-    lineBytes(this.valueStart, min(this.valueEnd - this.valueStart, QUOTE_MAX));
-    this.error = lineString();
-  }
-
-  private typeError(expected: i32): void {
-    if (!this.fieldError()) return;
-    lineText(text(T_EXPECTED));
-    lineText(text(expected));
-    lineText(text(T_GOT));
-    const k = this.kind;
-    if (k == FLAT_NUMBER) lineBytes(this.valueStart, min(this.valueEnd - this.valueStart, QUOTE_MAX));
-    else lineText(text(T_NULL + k - (k >= FLAT_TRUE ? 1 : 0)));
-    this.error = lineString();
-  }
-
-  private failRoot(): void {
-    this.begin();
-    lineText(text(T_ROOT));
-    const k = this.kind;
-    lineText(text(T_NULL + k - (k >= FLAT_TRUE ? 1 : 0)));
-    this.error = lineString();
-  }
-
-  /** A syntax error at address `at`: replaces a field error; stops the scan. Returns false. */
-  private syntaxError(at: usize, reason: i32): bool {
-    if (!this.syntax) {
-      this.syntax = true;
-      this.begin();
-      lineText(text(T_INVALID_JSON));
-      lineU64(at - this.base);
-      lineText(text(T_COLON));
-      lineText(text(reason));
-      this.error = lineString();
-    }
-    this.done = true;
-    return false;
-  }
-
-  /** "unexpected end of input" or "unexpected character" at the cursor. Returns false. */
-  private unexpected(): bool {
-    return this.syntaxError(this.p, this.p >= this.end ? T_END : T_CHAR);
-  }
-
-  // --- scanning
-
-  /** The byte at the cursor after skipping whitespace, or 0 at the end. */
-  private peek(): u32 {
-    let p = this.p;
-    const end = this.end;
-    while (p < end) {
-      const c = <u32>load<u8>(p);
-      if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
-      p++;
-    }
-    this.p = p;
-    return p < end ? <u32>load<u8>(p) : 0;
-  }
-
-  /** After the root value: only whitespace may follow. */
-  private trailing(): bool {
-    this.peek();
-    return this.p < this.end ? this.syntaxError(this.p, T_CHAR) : true;
-  }
-
-  /** Past the root object's '}'. */
-  private closeObject(): void {
-    this.p++;
-    this.done = true;
-    this.trailing();
-  }
-
-  /** Scans a string token at the cursor (which is on its '"'): control characters and escapes checked. */
-  private scanString(): bool {
-    let p = this.p + 1;
-    const end = this.end;
-    while (p < end) {
-      const c = <u32>load<u8>(p++);
-      if (c == 0x22) {
-        this.p = p;
-        return true;
-      }
-      if (c < 0x20) return this.syntaxError(p - 1, T_BAD_STRING);
-      if (c == 0x5c) {
-        if (p >= end) break;
-        const x = <u32>load<u8>(p++);
-        if (x == 0x75) {
-          if (p + 4 > end || hex4(p) < 0) return this.syntaxError(p - 2, T_BAD_STRING);
-          p += 4;
-        } else if (simpleEscape(x) < 0) return this.syntaxError(p - 2, T_BAD_STRING);
-      }
-    }
-    this.p = end;
-    return this.unexpected();
-  }
-
-  /** Scans one value at the cursor; sets kind, valueStart, valueEnd. False after a syntax error. */
-  private scanValue(depth: i32): bool {
-    let c = this.peek();
-    const s = this.p;
-    let k: i32;
-    if (c == 0x22) {
-      if (!this.scanString()) return false;
-      k = FLAT_STRING;
-    } else if ((c | 0x20) == 0x7b) { // '{' or '['
-      if (depth >= MAX_DEPTH) return this.syntaxError(s, T_DEEP);
-      const isObject = c == 0x7b;
-      const close = c + 2;
-      this.p++;
-      if (this.peek() == close) this.p++;
-      else {
-        while (true) {
-          if (isObject) {
-            if (this.peek() != 0x22) return this.unexpected();
-            if (!this.scanString()) return false;
-            if (this.peek() != 0x3a) return this.unexpected();
-            this.p++;
-          }
-          if (!this.scanValue(depth + 1)) return false;
-          c = this.peek();
-          if (c == close) break;
-          if (c != 0x2c) return this.unexpected();
-          this.p++;
-        }
-        this.p++;
-      }
-      k = isObject ? FLAT_OBJECT : FLAT_ARRAY;
-    } else if (c == 0x2d || c - 0x30 < 10) {
-      if (!this.scanNumber()) return this.syntaxError(s, T_BAD_NUMBER);
-      k = FLAT_NUMBER;
-    } else {
-      // null / true / false
-      const room = this.end - s;
-      const w = room >= 4 ? load<u32>(s) : 0;
-      if (w == 0x6c6c756e) k = FLAT_NULL;
-      else if (w == 0x65757274) k = FLAT_TRUE;
-      else if (w == 0x736c6166 && room >= 5 && load<u8>(s, 4) == 0x65) {
-        k = FLAT_FALSE;
-        this.p++;
-      } else return this.unexpected();
-      this.p += 4;
-    }
-    this.kind = k;
-    this.valueStart = s;
-    this.valueEnd = this.p;
-    return true;
-  }
-
-  /** -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? at the cursor. */
-  private scanNumber(): bool {
-    if (this.at(0x2d)) this.p++;
-    if (this.at(0x30)) this.p++;
-    else if (!this.scanDigits()) return false;
-    if (this.at(0x2e)) {
-      this.p++;
-      if (!this.scanDigits()) return false;
-    }
-    if (this.at(0x65) || this.at(0x45)) {
-      this.p++;
-      if (this.at(0x2b) || this.at(0x2d)) this.p++;
-      if (!this.scanDigits()) return false;
-    }
-    return true;
-  }
-
-  @inline private at(c: u32): bool { return this.p < this.end && <u32>load<u8>(this.p) == c; }
-
-  private scanDigits(): bool {
-    const s = this.p;
-    while (this.p < this.end && <u32>load<u8>(this.p) - 0x30 < 10) this.p++;
-    return this.p > s;
-  }
-
-  /** Index of the (decoded) key token [ks, ke) among the names; -1 unknown; -2 after a syntax error. */
-  private lookup(ks: usize, ke: usize): i32 {
-    const key = decodeString(ks, ke);
-    if (key === null) {
-      this.syntaxError(ks, T_BAD_STRING);
-      return -2;
-    }
-    const kp = changetype<usize>(key);
-    const kn = <usize>key.byteLength;
-    let z = this.names;
-    for (let i = 0; load<u8>(z); i++) {
-      const n = textLength(z);
-      if (n == kn) {
-        let j: usize = 0;
-        while (j < n && load<u8>(z + j) == load<u8>(kp + j)) j++;
-        if (j == n) return i;
-      }
-      z += n + 1;
-    }
-    return -1;
-  }
-
-  /** Parses the current number token into numMantissa / numExponent / numNegative / numLost. */
-  private digits(): void {
-    let p = this.valueStart;
-    const end = this.valueEnd;
-    let m: u64 = 0, e: i32 = 0, lost = false, dot = false;
-    numNegative = load<u8>(p) == 0x2d;
-    if (numNegative) p++;
-    for (; p < end; p++) {
-      const c = <u32>load<u8>(p);
-      if (c == 0x2e) { dot = true; continue; }
-      if (c - 0x30 >= 10) break; // 'e' / 'E'
-      if (m < 1000000000000000000) { // 19 significant digits kept
-        m = m * 10 + <u64>(c - 0x30);
-        if (dot) e--;
-      } else {
-        if (!dot) e++;
-        lost = lost || c != 0x30;
-      }
-    }
-    if (p < end) {
-      p++;
-      const neg = load<u8>(p) == 0x2d;
-      if (neg || load<u8>(p) == 0x2b) p++;
-      let x = 0;
-      for (; p < end; p++) if (x < 100000) x = x * 10 + <i32>(load<u8>(p) - 0x30);
-      e += neg ? -x : x;
-    }
-    numMantissa = m;
-    numExponent = e;
-    numLost = lost;
+    FlatConfig.field = f;
   }
 }
 
-// the last number parsed (FlatConfig.digits)
+// --- errors
+
+function startError(): void {
+  lineStart();
+  lineText(errorPrefix);
+}
+
+/** Appends input bytes [s, e), at most QUOTE_MAX of them. */
+function quote(s: usize, e: usize): void { lineBytes(s, min(e - s, QUOTE_MAX)); }
+
+/** Starts "config field '<name>': " and returns true, or false when there is an error already. */
+function fieldError(): bool {
+  if (FlatConfig.error !== null) return false;
+  startError();
+  lineText(text(T_FIELD));
+  lineText(textAt(fieldNames, FlatConfig.field));
+  lineText(text(T_FIELD_END));
+  return true;
+}
+
+/** Ends the line with ", got <value as written>" and records it. */
+function got(): void {
+  lineText(text(T_GOT));
+  quote(FlatConfig.valueStart, FlatConfig.valueEnd);
+  FlatConfig.error = lineString();
+}
+
+/** The type name of the current value ("null", "boolean", "number", "string", "array", "object"). */
+function typeText(): usize {
+  const k = FlatConfig.kind;
+  return text(T_NULL + k - (k >= FLAT_TRUE ? 1 : 0));
+}
+
+function typeError(expected: i32): void {
+  if (!fieldError()) return;
+  lineText(text(T_EXPECTED));
+  lineText(text(expected));
+  if (FlatConfig.kind == FLAT_NUMBER) got();
+  else {
+    lineText(text(T_GOT));
+    lineText(typeText());
+    FlatConfig.error = lineString();
+  }
+}
+
+/** A syntax error at address `at`: replaces a field error; stops the scan. Returns false. */
+function syntaxError(at: usize, reason: i32): bool {
+  if (!syntaxFailed) {
+    syntaxFailed = true;
+    startError();
+    lineText(text(T_INVALID_JSON));
+    lineU64(at - inputBase);
+    lineText(text(T_COLON));
+    lineText(text(reason));
+    FlatConfig.error = lineString();
+  }
+  done = true;
+  return false;
+}
+
+/** "unexpected end of input" or "unexpected character" at the cursor. Returns false. */
+function unexpected(): bool {
+  return syntaxError(cursor, cursor >= inputEnd ? T_END : T_CHAR);
+}
+
+// --- scanning
+
+/** The byte at the cursor after skipping whitespace, or 0 at the end. */
+function peek(): u32 {
+  let p = cursor;
+  const end = inputEnd;
+  let c: u32 = 0;
+  for (; p < end; p++) {
+    c = <u32>load<u8>(p);
+    if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
+    c = 0;
+  }
+  cursor = p;
+  return c;
+}
+
+/** After the root value: only whitespace may follow. */
+function trailing(): bool {
+  return peek() ? syntaxError(cursor, T_CHAR) : true;
+}
+
+/** Past the root object's '}'. */
+function closeObject(): void {
+  cursor++;
+  done = true;
+  trailing();
+}
+
+/** Scans a string token at the cursor (which is on its '"'): control characters and escapes checked. */
+function scanString(): bool {
+  let p = cursor + 1;
+  const end = inputEnd;
+  while (p < end) {
+    const c = <u32>load<u8>(p++);
+    if (c == 0x22) {
+      cursor = p;
+      return true;
+    }
+    if (c < 0x20) return syntaxError(p - 1, T_BAD_STRING);
+    if (c == 0x5c && p < end) {
+      const x = <u32>load<u8>(p++);
+      if (x == 0x75 ? p + 4 > end || hex4(p) < 0 : simpleEscape(x) < 0) return syntaxError(p - 2, T_BAD_STRING);
+      if (x == 0x75) p += 4;
+    }
+  }
+  cursor = end;
+  return unexpected();
+}
+
+/** Scans one value at the cursor; sets kind, valueStart, valueEnd. False after a syntax error. */
+function scanValue(depth: i32): bool {
+  let c = peek();
+  const s = cursor;
+  let k: i32;
+  if (c == 0x22) {
+    if (!scanString()) return false;
+    k = FLAT_STRING;
+  } else if ((c | 0x20) == 0x7b) { // '{' or '['
+    if (depth >= MAX_DEPTH) return syntaxError(s, T_DEEP);
+    const isObject = c == 0x7b;
+    const close = c + 2;
+    cursor++;
+    if (peek() != close) {
+      while (true) {
+        if (isObject) {
+          if (peek() != 0x22) return unexpected();
+          if (!scanString()) return false;
+          if (peek() != 0x3a) return unexpected();
+          cursor++;
+        }
+        if (!scanValue(depth + 1)) return false;
+        c = peek();
+        if (c == close) break;
+        if (c != 0x2c) return unexpected();
+        cursor++;
+      }
+    }
+    cursor++;
+    k = isObject ? FLAT_OBJECT : FLAT_ARRAY;
+  } else if (c == 0x2d || c - 0x30 < 10) {
+    if (!scanNumberAt(s)) return syntaxError(s, T_BAD_NUMBER);
+    k = FLAT_NUMBER;
+  } else {
+    // null / true / false
+    const room = inputEnd - s;
+    const w = room >= 4 ? load<u32>(s) : 0;
+    let n: usize = 4;
+    if (w == 0x6c6c756e) k = FLAT_NULL;
+    else if (w == 0x65757274) k = FLAT_TRUE;
+    else if (w == 0x736c6166 && room >= 5 && load<u8>(s, 4) == 0x65) {
+      k = FLAT_FALSE;
+      n = 5;
+    } else return unexpected();
+    cursor = s + n;
+  }
+  FlatConfig.kind = k;
+  FlatConfig.valueStart = s;
+  FlatConfig.valueEnd = cursor;
+  return true;
+}
+
+// the number scanNumberAt read last
 let numMantissa: u64 = 0;
 let numExponent: i32 = 0;
 let numNegative = false;
 /** Significant digits beyond the 19 kept were not all zero. */
 let numLost = false;
 
-/** 10^k for 0 ≤ k ≤ 22 (exact in f64). */
-function pow10(k: i32): f64 {
-  let x = 1.0;
-  while (k-- > 0) x *= 10;
-  return x;
+/**
+ * Scans `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` at `p` (moving the cursor past it) and
+ * keeps its value as numMantissa (the first 19 significant digits) × 10^numExponent. False if malformed.
+ */
+function scanNumberAt(p: usize): bool {
+  const end = inputEnd;
+  let m: u64 = 0, e: i32 = 0, lost = false, frac = false;
+  let intDigits = 0, fracDigits = 0;
+  const negative = p < end && load<u8>(p) == 0x2d;
+  if (negative) p++;
+  const s = p;
+  for (; p < end; p++) {
+    const c = <u32>load<u8>(p);
+    if (c == 0x2e && !frac) {
+      frac = true;
+      continue;
+    }
+    const d = c - 0x30;
+    if (d >= 10) break;
+    if (frac) fracDigits++;
+    else intDigits++;
+    if (m < 1000000000000000000) {
+      m = m * 10 + <u64>d;
+      if (frac) e--;
+    } else {
+      if (!frac) e++;
+      lost = lost || d != 0;
+    }
+  }
+  if (intDigits == 0 || (frac && fracDigits == 0) || (intDigits > 1 && load<u8>(s) == 0x30)) return false;
+  if (p < end && (<u32>load<u8>(p) | 0x20) == 0x65) {
+    p++;
+    const c = p < end ? <u32>load<u8>(p) : 0;
+    if (c == 0x2b || c == 0x2d) p++;
+    const x = p;
+    let v = 0;
+    for (; p < end && <u32>load<u8>(p) - 0x30 < 10; p++) if (v < 1000) v = v * 10 + <i32>(load<u8>(p) - 0x30);
+    if (p == x) return false;
+    e += c == 0x2d ? -v : v;
+  }
+  cursor = p;
+  numMantissa = m;
+  numExponent = e;
+  numNegative = negative;
+  numLost = lost;
+  return true;
+}
+
+/** Index of the (decoded) key token [ks, ke) among the names; -1 unknown; -2 after a syntax error. */
+function lookup(ks: usize, ke: usize): i32 {
+  const key = decodeString(ks, ke);
+  if (!key) {
+    syntaxError(ks, T_BAD_STRING);
+    return -2;
+  }
+  const kn = <usize>changetype<ArrayBuffer>(key).byteLength;
+  let z = fieldNames;
+  for (let i = 0; load<u8>(z); i++) {
+    const n = textLength(z);
+    if (n == kn && memory.compare(z, key, n) == 0) return i;
+    z += n + 1;
+  }
+  return -1;
 }
 
 /** Appends a (finite) bound: "1.0", "0.5", "0.000001" (six decimals at most). */

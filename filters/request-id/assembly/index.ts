@@ -332,28 +332,28 @@ class RequestIdRoot extends RootContext {
    * between 1 and 4096, got 0"; an unknown field's line lists the known ones) and false.
    */
   onConfigure(size: u32): bool {
-    const r = new FlatConfig(this.getPluginConfiguration(), FIELDS, text(T_PREFIX));
+    FlatConfig.begin(this.getPluginConfiguration(), FIELDS, text(T_PREFIX));
     let flags = DEFAULT_FLAGS;
     let maxLength: u32 = 128;
     let rate = 1.0;
     let name = textBuffer(text(T_X_REQUEST_ID));
     let key = textBuffer(text(T_ENVOY_STRING));
-    for (let f = r.next(); f >= 0; f = r.next()) {
+    for (let f = FlatConfig.next(); f >= 0; f = FlatConfig.next()) {
       if (f == F_HEADER_NAME) {
-        name = r.string();
-        if (r.ok && !validHeaderName(name)) r.fail(f, text(T_LOWER_CASE), true);
-      } else if (f == F_MAX_LENGTH) maxLength = r.u32(1, 4096);
-      else if (f == F_SAMPLE_RATE) rate = r.number(0, 1);
-      else if (f == F_FILTER_STATE_KEY) key = r.string();
-      else if (r.bool()) flags |= 1 << f;
+        name = FlatConfig.string();
+        if (FlatConfig.ok() && !validHeaderName(name)) FlatConfig.fail(f, text(T_LOWER_CASE), true);
+      } else if (f == F_MAX_LENGTH) maxLength = FlatConfig.u32(1, 4096);
+      else if (f == F_SAMPLE_RATE) rate = FlatConfig.number(0, 1);
+      else if (f == F_FILTER_STATE_KEY) key = FlatConfig.string();
+      else if (FlatConfig.bool()) flags |= 1 << f;
       else flags &= ~(1 << f);
     }
-    if (isText(name, TRACEPARENT) || isText(name, TRACESTATE)) r.fail(F_HEADER_NAME, text(T_TRACE_HEADER), false);
+    if (isText(name, TRACEPARENT) || isText(name, TRACESTATE)) FlatConfig.fail(F_HEADER_NAME, text(T_TRACE_HEADER), false);
     else if ((flags & (X_ROAD_HEADERS | TRUST_X_ROAD_ID)) && (isText(name, X_ROAD_ID) || isText(name, X_ROAD_REQUEST_ID))) {
-      r.fail(F_HEADER_NAME, text(T_X_ROAD_HEADER), false);
+      FlatConfig.fail(F_HEADER_NAME, text(T_X_ROAD_HEADER), false);
     }
-    if (!r.ok) {
-      logError(r.error!);
+    if (!FlatConfig.ok()) {
+      logError(FlatConfig.error!);
       return false;
     }
     this.flags = flags;
