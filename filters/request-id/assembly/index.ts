@@ -22,9 +22,10 @@
 // over the bytes, strings as UTF-8), and every text of this file (field names, log lines, header and
 // metric names) is NUL-terminated ASCII in a blob below, assembled with sdk/config/line.ts: no UTF-16
 // string literal, no string concatenation, no Map/Array of metrics (their host ids sit in a static table).
-import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext, callForeignFunction, rawValuePtr,
-  MetricType, isLogEnabled, LogLevel, logInfo, logWarn, logError } from "../../../sdk";
-import { randomGet, defineMetric, incrementMetric } from "../../../sdk/hostcalls";
+import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext, callForeignFunction,
+  MetricType, MapType, WasmResult, isLogEnabled, LogLevel, logInfo, logWarn, logError } from "../../../sdk";
+import { randomGet, defineMetric, incrementMetric, getHeaderMapValueRaw, replaceHeaderMapValueRaw, removeHeaderMapValueRaw } from "../../../sdk/hostcalls";
+import { OUT_PTR, OUT_SIZE, freeResult } from "../../../sdk/runtime/memory";
 import { FlatConfig } from "../../../sdk/config/flat";
 import { lineStart, lineText, lineBytes, lineString, textAt, textBuffer } from "../../../sdk/config/line";
 export * from "../../../sdk/abi/exports";
@@ -177,13 +178,24 @@ function count(i: i32): void {
 @inline function ptr(b: ArrayBuffer): usize { return changetype<usize>(b); }
 @inline function len(b: ArrayBuffer): usize { return <usize>b.byteLength; }
 
-/** Whether the bytes of `b` are the NUL-terminated text `z`. */
-function isText(b: ArrayBuffer, z: usize): bool {
-  const n = len(b);
-  const p = ptr(b);
+/** Whether the `n` bytes at `p` are the NUL-terminated text `z`. */
+function isText(p: usize, n: usize, z: usize): bool {
   for (let i: usize = 0; i < n; i++) if (load<u8>(p + i) != load<u8>(z + i)) return false;
   return load<u8>(z + n) == 0;
 }
+
+/** Writes `v` as a protobuf varint at `p`; returns the end. */
+function varint(p: usize, v: usize): usize {
+  for (; v >= 0x80; v >>= 7) store<u8>(p++, <u8>(v | 0x80));
+  store<u8>(p, <u8>v);
+  return p + 1;
+}
+/** Where varint() measures a length. */
+const VARINT: usize = memory.data(8);
+
+/** Defaults of header_name and filter_state_key (shared: these buffers are never written). */
+const DEFAULT_NAME = textBuffer(text(T_X_REQUEST_ID));
+const DEFAULT_KEY = textBuffer(text(T_ENVOY_STRING));
 
 /** A rendered UUID (36 bytes) and traceparent (55 bytes). */
 const ID_TEXT: usize = memory.data(36);
@@ -220,11 +232,10 @@ function validId(p: usize, n: i32, max: i32): bool {
 }
 
 /** A header name we accept in the configuration: 1+ bytes of [a-z0-9._-]. */
-function validHeaderName(b: ArrayBuffer): bool {
-  const n = len(b);
+function validHeaderName(p: usize, n: usize): bool {
   if (n == 0) return false;
   for (let i: usize = 0; i < n; i++) {
-    const c = <u32>load<u8>(ptr(b) + i);
+    const c = <u32>load<u8>(p + i);
     if (!((c - 0x61) < 26 || (c - 0x30) < 10 || c == 0x2d || c == 0x5f || c == 0x2e)) return false;
   }
   return true;
@@ -310,126 +321,196 @@ function renderTraceparent(hi: u64, lo: u64, span: u64, flags: u32): usize {
   return TP_TEXT;
 }
 
+// --- configuration ---------------------------------------------------------------------------------
+
+// The configuration being read: module state (GC roots) rather than locals, which would be spilled to
+// the shadow stack around every call.
+let cfgFlags: u32 = DEFAULT_FLAGS;
+let cfgMaxLength: u32 = 128;
+let cfgSampleRate: f64 = 1.0;
+let cfgName: ArrayBuffer = DEFAULT_NAME;
+let cfgKey: ArrayBuffer = DEFAULT_KEY;
+
+/**
+ * Reads the configuration (config.schema.json) into cfg*. An unknown field, a wrong type or a bad value:
+ * one error log line naming the field (FlatConfig's texts, e.g. "request-id: config field 'max_length': must
+ * be between 1 and 4096, got 0"; an unknown field's line lists the known ones) and false.
+ */
+function readConfig(bytes: ArrayBuffer | null): bool {
+  FlatConfig.begin(bytes, FIELDS, text(T_PREFIX));
+  cfgFlags = DEFAULT_FLAGS;
+  cfgMaxLength = 128;
+  cfgSampleRate = 1.0;
+  cfgName = DEFAULT_NAME;
+  cfgKey = DEFAULT_KEY;
+  for (let f = FlatConfig.next(); f >= 0; f = FlatConfig.next()) {
+    if (f == F_HEADER_NAME) {
+      cfgName = FlatConfig.string();
+      if (FlatConfig.ok() && !validHeaderName(ptr(cfgName), len(cfgName))) FlatConfig.fail(f, text(T_LOWER_CASE), true);
+    } else if (f == F_MAX_LENGTH) cfgMaxLength = FlatConfig.u32(1, 4096);
+    else if (f == F_SAMPLE_RATE) cfgSampleRate = FlatConfig.number(0, 1);
+    else if (f == F_FILTER_STATE_KEY) cfgKey = FlatConfig.string();
+    else if (FlatConfig.bool()) cfgFlags |= 1 << f;
+    else cfgFlags &= ~(1 << f);
+  }
+  const p = ptr(cfgName), n = len(cfgName);
+  if (isText(p, n, TRACEPARENT) || isText(p, n, TRACESTATE)) FlatConfig.fail(F_HEADER_NAME, text(T_TRACE_HEADER), false);
+  else if ((cfgFlags & (X_ROAD_HEADERS | TRUST_X_ROAD_ID)) && (isText(p, n, X_ROAD_ID) || isText(p, n, X_ROAD_REQUEST_ID))) {
+    FlatConfig.fail(F_HEADER_NAME, text(T_X_ROAD_HEADER), false);
+  }
+  if (FlatConfig.ok()) return true;
+  logError(FlatConfig.error!);
+  return false;
+}
+
 // --- contexts -----------------------------------------------------------------------------------
 
-class RequestIdRoot extends RootContext {
-  /** Booleans of the configuration: bit F_x set = on. */
-  flags: u32 = DEFAULT_FLAGS;
-  maxLength: i32 = 128;
+/**
+ * A root's configuration as the hot path reads it. Unmanaged (heap memory, freed when replaced): locals of
+ * managed types are spilled to the shadow stack around every call, so a hot path that touches only
+ * integers and raw pointers is markedly smaller (and a little faster).
+ */
+@unmanaged class Config {
+  flags: u32;
+  maxLength: i32;
   /** sample_rate as a threshold over a random u32 (1.0 → 2^32: always). */
-  sampleThreshold: u64 = 0x100000000;
-  /** header_name and filter_state_key (UTF-8). */
-  name: ArrayBuffer = textBuffer(text(T_X_REQUEST_ID));
-  fsKey: ArrayBuffer = textBuffer(text(T_ENVOY_STRING));
-  /** set_envoy_filter_state arguments of the last id length, rewritten in place (see setFilterState). */
-  fsArgs: ArrayBuffer | null = null;
-  fsValueAt: usize = 0;
-  warnedFilterState: bool = false;
+  sampleThreshold: u64;
+  /** header_name and filter_state_key: UTF-8 bytes in heap memory owned by this object. */
+  name: usize;
+  nameLen: usize;
+  key: usize;
+  keyLen: usize;
+  /** set_envoy_filter_state arguments (a pinned ArrayBuffer, or 0) and where the id starts in them. */
+  fsArgs: usize;
+  fsValueAt: usize;
+  warnedFilterState: bool;
+}
 
-  /**
-   * Reads the configuration (config.schema.json). An unknown field, a wrong type or a bad value: one error
-   * log line naming the field (FlatConfig's texts, e.g. "request-id: config field 'max_length': must be
-   * between 1 and 4096, got 0"; an unknown field's line lists the known ones) and false.
-   */
+/** A heap copy of the bytes of `b`. */
+function heapCopy(b: ArrayBuffer): usize {
+  const n = len(b);
+  const p = heap.alloc(n);
+  memory.copy(p, ptr(b), n);
+  return p;
+}
+
+/** The configuration just read (cfg*) as a new Config. */
+function newConfig(): Config {
+  const c = new Config();
+  c.flags = cfgFlags;
+  c.maxLength = <i32>cfgMaxLength;
+  c.sampleThreshold = <u64>(cfgSampleRate * 4294967296.0);
+  c.name = heapCopy(cfgName);
+  c.nameLen = len(cfgName);
+  c.key = heapCopy(cfgKey);
+  c.keyLen = len(cfgKey);
+  return c;
+}
+
+/** Frees a Config that is no longer used (0: none). */
+function freeConfig(c: Config): void {
+  if (!changetype<usize>(c)) return;
+  heap.free(c.name);
+  heap.free(c.key);
+  if (c.fsArgs) __unpin(c.fsArgs);
+  heap.free(changetype<usize>(c));
+}
+
+/**
+ * Sets the filter state: SetEnvoyFilterStateArguments {path = 1: key, value = 2: the id} (span FilterChain
+ * = 0, the proto default, is not written). The encoded message is kept and only its value rewritten while
+ * ids have the same length (UUIDs always do), so the common path allocates nothing. A refusal is counted,
+ * the first one per configuration logged.
+ */
+function setFilterState(c: Config, id: usize, n: usize): void {
+  let args = c.fsArgs;
+  if (!args || <usize>changetype<ArrayBuffer>(args).byteLength != c.fsValueAt + n) {
+    const kl = c.keyLen;
+    if (args) __unpin(args);
+    args = changetype<usize>(new ArrayBuffer(<i32>(<usize>2 + kl + n + (varint(VARINT, kl) - VARINT) + (varint(VARINT, n) - VARINT))));
+    __pin(args);
+    store<u8>(args, 0x0a);
+    const p = varint(args + 1, kl);
+    memory.copy(p, c.key, kl);
+    store<u8>(p + kl, 0x12);
+    c.fsValueAt = varint(p + kl + 1, n) - args;
+    c.fsArgs = args;
+  }
+  memory.copy(args + c.fsValueAt, id, n);
+  if (callForeignFunction("set_envoy_filter_state", changetype<ArrayBuffer>(args)) !== null) return;
+  count(FS_FAILED);
+  if (c.warnedFilterState) return;
+  c.warnedFilterState = true;
+  lineStart();
+  lineText(text(T_PREFIX));
+  lineText(text(T_FS_CALL));
+  lineBytes(c.key, c.keyLen);
+  lineText(text(T_FS_REFUSED));
+  logWarn(lineString());
+}
+
+class RequestIdRoot extends RootContext {
+  /** The Config (0 until configured: Envoy configures a root before it sees any stream). */
+  config: usize;
+
   onConfigure(size: u32): bool {
-    FlatConfig.begin(this.getPluginConfiguration(), FIELDS, text(T_PREFIX));
-    let flags = DEFAULT_FLAGS;
-    let maxLength: u32 = 128;
-    let rate = 1.0;
-    let name = textBuffer(text(T_X_REQUEST_ID));
-    let key = textBuffer(text(T_ENVOY_STRING));
-    for (let f = FlatConfig.next(); f >= 0; f = FlatConfig.next()) {
-      if (f == F_HEADER_NAME) {
-        name = FlatConfig.string();
-        if (FlatConfig.ok() && !validHeaderName(name)) FlatConfig.fail(f, text(T_LOWER_CASE), true);
-      } else if (f == F_MAX_LENGTH) maxLength = FlatConfig.u32(1, 4096);
-      else if (f == F_SAMPLE_RATE) rate = FlatConfig.number(0, 1);
-      else if (f == F_FILTER_STATE_KEY) key = FlatConfig.string();
-      else if (FlatConfig.bool()) flags |= 1 << f;
-      else flags &= ~(1 << f);
-    }
-    if (isText(name, TRACEPARENT) || isText(name, TRACESTATE)) FlatConfig.fail(F_HEADER_NAME, text(T_TRACE_HEADER), false);
-    else if ((flags & (X_ROAD_HEADERS | TRUST_X_ROAD_ID)) && (isText(name, X_ROAD_ID) || isText(name, X_ROAD_REQUEST_ID))) {
-      FlatConfig.fail(F_HEADER_NAME, text(T_X_ROAD_HEADER), false);
-    }
-    if (!FlatConfig.ok()) {
-      logError(FlatConfig.error!);
-      return false;
-    }
-    this.flags = flags;
-    this.maxLength = <i32>maxLength;
-    this.sampleThreshold = <u64>(rate * 4294967296.0);
-    this.name = name;
-    this.fsKey = key;
-    this.fsArgs = null;
+    if (!readConfig(this.getPluginConfiguration())) return false;
+    freeConfig(changetype<Config>(this.config));
+    this.config = changetype<usize>(newConfig());
     defineMetrics();
     if (isLogEnabled(LogLevel.Info)) {
       lineStart();
       lineText(text(T_PREFIX));
       lineText(text(T_HEADER));
-      lineBytes(ptr(name), len(name));
-      lineText(text(flags & TRACE_CONTEXT ? T_TRACE_ON : T_TRACE_OFF));
+      lineBytes(ptr(cfgName), len(cfgName));
+      lineText(text(cfgFlags & TRACE_CONTEXT ? T_TRACE_ON : T_TRACE_OFF));
       logInfo(lineString());
     }
     return true;
   }
 
-  /**
-   * SetEnvoyFilterStateArguments {path = 1: key, value = 2: the id} (span FilterChain = 0, the proto
-   * default, is not written). The encoded message is kept and only its value rewritten while ids have the
-   * same length (UUIDs always do), so the common path allocates nothing.
-   */
-  setFilterState(id: usize, n: usize): bool {
-    const key = this.fsKey;
-    let args = this.fsArgs;
-    const kl = len(key);
-    if (args === null || len(args) != this.fsValueAt + n || kl > 127 || n > 127) {
-      // two-byte varint lengths are enough for keys and ids ≤ 16383 bytes (max_length ≤ 4096)
-      const kv: usize = kl < 128 ? 1 : 2;
-      const iv: usize = n < 128 ? 1 : 2;
-      args = new ArrayBuffer(<i32>(<usize>2 + kv + kl + iv + n));
-      let p = ptr(args);
-      store<u8>(p++, 0x0a);
-      if (kv == 2) { store<u8>(p++, <u8>(kl | 0x80)); store<u8>(p++, <u8>(kl >> 7)); } else store<u8>(p++, <u8>kl);
-      memory.copy(p, ptr(key), kl);
-      p += kl;
-      store<u8>(p++, 0x12);
-      if (iv == 2) { store<u8>(p++, <u8>(n | 0x80)); store<u8>(p++, <u8>(n >> 7)); } else store<u8>(p++, <u8>n);
-      this.fsArgs = args;
-      this.fsValueAt = p - ptr(args);
-    }
-    memory.copy(ptr(args) + this.fsValueAt, id, n);
-    return callForeignFunction("set_envoy_filter_state", args) !== null;
-  }
-
-  /** Counts a refused set_envoy_filter_state; the first one per root is logged. */
-  filterStateRefused(): void {
-    count(FS_FAILED);
-    if (this.warnedFilterState) return;
-    this.warnedFilterState = true;
-    lineStart();
-    lineText(text(T_PREFIX));
-    lineText(text(T_FS_CALL));
-    lineBytes(ptr(this.fsKey), len(this.fsKey));
-    lineText(text(T_FS_REFUSED));
-    logWarn(lineString());
+  onDelete(): void {
+    freeConfig(changetype<Config>(this.config));
+    this.config = 0;
   }
 
   createHttpContext(id: u32): HttpContext | null { return new RequestIdStream(id, this); }
 }
 
+// Header reads and writes on raw bytes through the SDK's hostcall wrappers, as plain functions: calling a
+// method of the SDK's HeaderMap objects (getRaw/setRaw/removeRaw) spills the object to the shadow stack at
+// every call site. Values written here never contain CR, LF or NUL (validated ids, [a-z0-9._-] names).
+/** The value bytes of the last successful getHeader (the host's copy, freed by the next getHeader). */
+let headerValue: usize = 0;
+/** First value of header k (UTF-8 bytes at `k`): its length, bytes at headerValue; -1 when absent. */
+function getHeader(map: MapType, k: usize, kl: usize): i32 {
+  freeResult(headerValue);
+  headerValue = 0;
+  if (getHeaderMapValueRaw(map, k, kl) != WasmResult.Ok) return -1;
+  headerValue = load<usize>(OUT_PTR);
+  return <i32>load<usize>(OUT_SIZE);
+}
+@inline function setHeader(map: MapType, k: usize, kl: usize, v: usize, vl: usize): void { replaceHeaderMapValueRaw(map, k, kl, v, vl); }
+@inline function removeHeader(map: MapType, k: usize, kl: usize): void { removeHeaderMapValueRaw(map, k, kl); }
+const REQ = MapType.HttpRequestHeaders;
+const RES = MapType.HttpResponseHeaders;
+
 class RequestIdStream extends HttpContext {
+  // (a new object is zeroed; the fields have no initialisers)
   /** 0: no id yet; 1: generated UUID (idHi, idLo); 2: another id, copied in `kept`. */
-  idKind: u8 = 0;
-  idHi: u64 = 0;
-  idLo: u64 = 0;
-  kept: ArrayBuffer | null = null;
+  idKind: u8;
   /** The traceparent sent upstream (hasTp), as integers. */
-  hasTp: bool = false;
-  tpFlags: u8 = 0;
-  traceHi: u64 = 0;
-  traceLo: u64 = 0;
-  span: u64 = 0;
+  hasTp: bool;
+  tpFlags: u8;
+  idHi: u64;
+  idLo: u64;
+  traceHi: u64;
+  traceLo: u64;
+  span: u64;
+  kept: ArrayBuffer | null;
+
+  /** This stream's root's Config. */
+  @inline config(): Config { return changetype<Config>(changetype<RequestIdRoot>(this.rootContext).config); }
 
   /** Keeps the id at [p, p+n) (a copy: the host's value buffer is reused by the next getRaw). */
   keep(p: usize, n: i32): void {
@@ -448,34 +529,33 @@ class RequestIdStream extends HttpContext {
 
   /** The id's bytes: address (length in idLen). */
   idPtr(): usize {
-    if (this.idKind == 2) return ptr(this.kept!);
+    if (this.idKind == 2) return changetype<usize>(this.kept);
     return renderUuid(this.idHi, this.idLo);
   }
-  idLen(): usize { return this.idKind == 2 ? len(this.kept!) : 36; }
+  idLen(): usize { return this.idKind == 2 ? len(changetype<ArrayBuffer>(this.kept)) : 36; }
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
-    const root = changetype<RequestIdRoot>(this.rootContext);
-    const flags = root.flags;
-    const req = this.requestHeaders;
-    const max = root.maxLength;
+    const c = this.config();
+    const flags = c.flags;
+    const max = c.maxLength;
 
     // 1. request id (X-Road-Id first when trusted)
     let xroadPresent = false;
     let xroadOk = false;
     if (flags & (X_ROAD_HEADERS | TRUST_X_ROAD_ID)) {
-      const xl = req.getRaw(X_ROAD_ID, X_ROAD_ID_LEN);
+      const xl = getHeader(REQ, X_ROAD_ID, X_ROAD_ID_LEN);
       if (xl >= 0) {
         xroadPresent = true;
-        xroadOk = validId(rawValuePtr(), xl, max);
+        xroadOk = validId(headerValue, xl, max);
         count((xroadOk ? KEPT : REPLACED) + KIND_X_ROAD);
-        if (xroadOk && (flags & TRUST_X_ROAD_ID)) this.keep(rawValuePtr(), xl);
+        if (xroadOk && (flags & TRUST_X_ROAD_ID)) this.keep(headerValue, xl);
       }
     }
     if (this.idKind == 0) {
-      const il = req.getRaw(ptr(root.name), len(root.name));
+      const il = getHeader(REQ, c.name, c.nameLen);
       const keepIncoming = (flags & KEEP_INCOMING) != 0;
-      if (il >= 0 && keepIncoming && validId(rawValuePtr(), il, max)) {
-        this.keep(rawValuePtr(), il);
+      if (il >= 0 && keepIncoming && validId(headerValue, il, max)) {
+        this.keep(headerValue, il);
         count(KEPT + KIND_REQUEST_ID);
       } else {
         count((il >= 0 && keepIncoming ? REPLACED : GENERATED) + KIND_REQUEST_ID);
@@ -484,16 +564,16 @@ class RequestIdStream extends HttpContext {
     }
     const id = this.idPtr();
     const idLen = this.idLen();
-    req.setRaw(ptr(root.name), len(root.name), id, idLen);
+    setHeader(REQ, c.name, c.nameLen, id, idLen);
 
     // 2. traceparent: keep trace id + flags of a valid one, fresh span id; else a new trace
     if (flags & TRACE_CONTEXT) {
-      const tl = req.getRaw(TRACEPARENT, TRACEPARENT_LEN);
+      const tl = getHeader(REQ, TRACEPARENT, TRACEPARENT_LEN);
       const r = random(8);
       let span = load<u64>(r);
       if (span == 0) span = 1; // an all-zero parent id is invalid (probability 2^-64)
       this.span = span;
-      if (tl >= 0 && validTraceparent(rawValuePtr(), tl)) {
+      if (tl >= 0 && validTraceparent(headerValue, tl)) {
         count(KEPT + KIND_TRACEPARENT);
         this.traceHi = tpTraceHi;
         this.traceLo = tpTraceLo;
@@ -505,45 +585,44 @@ class RequestIdStream extends HttpContext {
         if ((hi | lo) == 0) lo = 1;
         this.traceHi = hi;
         this.traceLo = lo;
-        this.tpFlags = <u64>load<u32>(t, 16) < root.sampleThreshold ? 1 : 0;
-        req.removeRaw(TRACESTATE, TRACESTATE_LEN);
+        this.tpFlags = <u64>load<u32>(t, 16) < c.sampleThreshold ? 1 : 0;
+        removeHeader(REQ, TRACESTATE, TRACESTATE_LEN);
       }
       this.hasTp = true;
-      req.setRaw(TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
+      setHeader(REQ, TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
     }
 
     // 3. X-Road ids
     if (flags & X_ROAD_HEADERS) {
       // absent → the request id; invalid → replaced by it; valid → kept
       if (!xroadPresent) count(GENERATED + KIND_X_ROAD);
-      if (!xroadOk) req.setRaw(X_ROAD_ID, X_ROAD_ID_LEN, id, idLen);
-      const xr = req.getRaw(X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN);
-      if (xr < 0) req.setRaw(X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN, id, idLen);
-      else if (!validId(rawValuePtr(), xr, max)) {
+      if (!xroadOk) setHeader(REQ, X_ROAD_ID, X_ROAD_ID_LEN, id, idLen);
+      const xr = getHeader(REQ, X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN);
+      if (xr < 0) setHeader(REQ, X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN, id, idLen);
+      else if (!validId(headerValue, xr, max)) {
         count(REPLACED + KIND_X_ROAD);
-        req.setRaw(X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN, id, idLen);
+        setHeader(REQ, X_ROAD_REQUEST_ID, X_ROAD_REQUEST_ID_LEN, id, idLen);
       }
     } else if ((flags & TRUST_X_ROAD_ID) && xroadPresent && !xroadOk) {
       // judged invalid: never passed on
-      req.removeRaw(X_ROAD_ID, X_ROAD_ID_LEN);
+      removeHeader(REQ, X_ROAD_ID, X_ROAD_ID_LEN);
     }
 
     // 4. filter state for the access log
-    if (len(root.fsKey) && !root.setFilterState(id, idLen)) root.filterStateRefused();
+    if (c.keyLen) setFilterState(c, id, idLen);
     return FilterHeadersStatus.Continue;
   }
 
   traceparent(): usize { return renderTraceparent(this.traceHi, this.traceLo, this.span, this.tpFlags); }
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
-    const root = changetype<RequestIdRoot>(this.rootContext);
-    const res = this.responseHeaders;
-    if (root.flags & ECHO_REQUEST_ID) {
+    const c = this.config();
+    if (c.flags & ECHO_REQUEST_ID) {
       // a response without our request phase (not expected from Envoy) still gets a valid id
       if (this.idKind == 0) this.generate();
-      res.setRaw(ptr(root.name), len(root.name), this.idPtr(), this.idLen());
+      setHeader(RES, c.name, c.nameLen, this.idPtr(), this.idLen());
     }
-    if ((root.flags & ECHO_TRACEPARENT) && this.hasTp) res.setRaw(TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
+    if ((c.flags & ECHO_TRACEPARENT) && this.hasTp) setHeader(RES, TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
     return FilterHeadersStatus.Continue;
   }
 }
