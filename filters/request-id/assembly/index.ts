@@ -366,55 +366,25 @@ function readConfig(bytes: ArrayBuffer | null): bool {
 // --- contexts -----------------------------------------------------------------------------------
 
 /**
- * A root's configuration as the hot path reads it. Unmanaged (heap memory, freed when replaced): locals of
- * managed types are spilled to the shadow stack around every call, so a hot path that touches only
- * integers and raw pointers is markedly smaller (and a little faster).
+ * A root's configuration. The hot path holds it as an address (usize) and reads fields through
+ * changetype: locals of managed types are spilled to the shadow stack around every call, so a hot path
+ * whose locals are all integers is markedly smaller. The object stays alive through its root
+ * (stream → rootContext → config) and is replaced only by onConfigure, never during a stream callback.
  */
-@unmanaged class Config {
-  flags: u32;
-  maxLength: i32;
+class Config {
+  flags: u32 = cfgFlags;
+  maxLength: i32 = <i32>cfgMaxLength;
   /** sample_rate as a threshold over a random u32 (1.0 → 2^32: always). */
-  sampleThreshold: u64;
-  /** header_name and filter_state_key: UTF-8 bytes in heap memory owned by this object. */
-  name: usize;
-  nameLen: usize;
-  key: usize;
-  keyLen: usize;
-  /** set_envoy_filter_state arguments (a pinned ArrayBuffer, or 0) and where the id starts in them. */
-  fsArgs: usize;
+  sampleThreshold: u64 = <u64>(cfgSampleRate * 4294967296.0);
+  /** header_name and filter_state_key (UTF-8). */
+  name: ArrayBuffer = cfgName;
+  key: ArrayBuffer = cfgKey;
+  /** set_envoy_filter_state arguments and where the id starts in them (see setFilterState). */
+  fsArgs: ArrayBuffer | null;
   fsValueAt: usize;
   warnedFilterState: bool;
 }
-
-/** A heap copy of the bytes of `b`. */
-function heapCopy(b: ArrayBuffer): usize {
-  const n = len(b);
-  const p = heap.alloc(n);
-  memory.copy(p, ptr(b), n);
-  return p;
-}
-
-/** The configuration just read (cfg*) as a new Config. */
-function newConfig(): Config {
-  const c = new Config();
-  c.flags = cfgFlags;
-  c.maxLength = <i32>cfgMaxLength;
-  c.sampleThreshold = <u64>(cfgSampleRate * 4294967296.0);
-  c.name = heapCopy(cfgName);
-  c.nameLen = len(cfgName);
-  c.key = heapCopy(cfgKey);
-  c.keyLen = len(cfgKey);
-  return c;
-}
-
-/** Frees a Config that is no longer used (0: none). */
-function freeConfig(c: Config): void {
-  if (!changetype<usize>(c)) return;
-  heap.free(c.name);
-  heap.free(c.key);
-  if (c.fsArgs) __unpin(c.fsArgs);
-  heap.free(changetype<usize>(c));
-}
+@inline function cfg(c: usize): Config { return changetype<Config>(c); }
 
 /**
  * Sets the filter state: SetEnvoyFilterStateArguments {path = 1: key, value = 2: the id} (span FilterChain
@@ -422,41 +392,41 @@ function freeConfig(c: Config): void {
  * ids have the same length (UUIDs always do), so the common path allocates nothing. A refusal is counted,
  * the first one per configuration logged.
  */
-function setFilterState(c: Config, id: usize, n: usize): void {
-  let args = c.fsArgs;
-  if (!args || <usize>changetype<ArrayBuffer>(args).byteLength != c.fsValueAt + n) {
-    const kl = c.keyLen;
-    if (args) __unpin(args);
-    args = changetype<usize>(new ArrayBuffer(<i32>(<usize>2 + kl + n + (varint(VARINT, kl) - VARINT) + (varint(VARINT, n) - VARINT))));
-    __pin(args);
+function setFilterState(c: usize, id: usize, n: usize): void {
+  let args = changetype<usize>(cfg(c).fsArgs);
+  if (!args || <usize>changetype<ArrayBuffer>(args).byteLength != cfg(c).fsValueAt + n) {
+    const key = changetype<usize>(cfg(c).key);
+    const kl = len(changetype<ArrayBuffer>(key));
+    const b = new ArrayBuffer(<i32>(<usize>2 + kl + n + (varint(VARINT, kl) - VARINT) + (varint(VARINT, n) - VARINT)));
+    cfg(c).fsArgs = b;
+    args = changetype<usize>(b);
     store<u8>(args, 0x0a);
     const p = varint(args + 1, kl);
-    memory.copy(p, c.key, kl);
+    memory.copy(p, key, kl);
     store<u8>(p + kl, 0x12);
-    c.fsValueAt = varint(p + kl + 1, n) - args;
-    c.fsArgs = args;
+    cfg(c).fsValueAt = varint(p + kl + 1, n) - args;
   }
-  memory.copy(args + c.fsValueAt, id, n);
+  memory.copy(args + cfg(c).fsValueAt, id, n);
   if (callForeignFunction("set_envoy_filter_state", changetype<ArrayBuffer>(args)) !== null) return;
   count(FS_FAILED);
-  if (c.warnedFilterState) return;
-  c.warnedFilterState = true;
+  if (cfg(c).warnedFilterState) return;
+  cfg(c).warnedFilterState = true;
   lineStart();
   lineText(text(T_PREFIX));
   lineText(text(T_FS_CALL));
-  lineBytes(c.key, c.keyLen);
+  const key = changetype<usize>(cfg(c).key);
+  lineBytes(key, len(changetype<ArrayBuffer>(key)));
   lineText(text(T_FS_REFUSED));
   logWarn(lineString());
 }
 
 class RequestIdRoot extends RootContext {
-  /** The Config (0 until configured: Envoy configures a root before it sees any stream). */
-  config: usize;
+  /** Replaced by each successful onConfigure (Envoy configures a root before it sees any stream). */
+  config: Config = new Config();
 
   onConfigure(size: u32): bool {
     if (!readConfig(this.getPluginConfiguration())) return false;
-    freeConfig(changetype<Config>(this.config));
-    this.config = changetype<usize>(newConfig());
+    this.config = new Config();
     defineMetrics();
     if (isLogEnabled(LogLevel.Info)) {
       lineStart();
@@ -467,11 +437,6 @@ class RequestIdRoot extends RootContext {
       logInfo(lineString());
     }
     return true;
-  }
-
-  onDelete(): void {
-    freeConfig(changetype<Config>(this.config));
-    this.config = 0;
   }
 
   createHttpContext(id: u32): HttpContext | null { return new RequestIdStream(id, this); }
@@ -509,8 +474,8 @@ class RequestIdStream extends HttpContext {
   span: u64;
   kept: ArrayBuffer | null;
 
-  /** This stream's root's Config. */
-  @inline config(): Config { return changetype<Config>(changetype<RequestIdRoot>(this.rootContext).config); }
+  /** This stream's root's Config, as an address (see Config). */
+  @inline config(): usize { return changetype<usize>(changetype<RequestIdRoot>(this.rootContext).config); }
 
   /** Keeps the id at [p, p+n) (a copy: the host's value buffer is reused by the next getRaw). */
   keep(p: usize, n: i32): void {
@@ -536,8 +501,10 @@ class RequestIdStream extends HttpContext {
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const c = this.config();
-    const flags = c.flags;
-    const max = c.maxLength;
+    const flags = cfg(c).flags;
+    const max = cfg(c).maxLength;
+    const name = changetype<usize>(cfg(c).name);
+    const nameLen = len(changetype<ArrayBuffer>(name));
 
     // 1. request id (X-Road-Id first when trusted)
     let xroadPresent = false;
@@ -552,7 +519,7 @@ class RequestIdStream extends HttpContext {
       }
     }
     if (this.idKind == 0) {
-      const il = getHeader(REQ, c.name, c.nameLen);
+      const il = getHeader(REQ, name, nameLen);
       const keepIncoming = (flags & KEEP_INCOMING) != 0;
       if (il >= 0 && keepIncoming && validId(headerValue, il, max)) {
         this.keep(headerValue, il);
@@ -564,7 +531,7 @@ class RequestIdStream extends HttpContext {
     }
     const id = this.idPtr();
     const idLen = this.idLen();
-    setHeader(REQ, c.name, c.nameLen, id, idLen);
+    setHeader(REQ, name, nameLen, id, idLen);
 
     // 2. traceparent: keep trace id + flags of a valid one, fresh span id; else a new trace
     if (flags & TRACE_CONTEXT) {
@@ -585,7 +552,7 @@ class RequestIdStream extends HttpContext {
         if ((hi | lo) == 0) lo = 1;
         this.traceHi = hi;
         this.traceLo = lo;
-        this.tpFlags = <u64>load<u32>(t, 16) < c.sampleThreshold ? 1 : 0;
+        this.tpFlags = <u64>load<u32>(t, 16) < cfg(c).sampleThreshold ? 1 : 0;
         removeHeader(REQ, TRACESTATE, TRACESTATE_LEN);
       }
       this.hasTp = true;
@@ -609,7 +576,7 @@ class RequestIdStream extends HttpContext {
     }
 
     // 4. filter state for the access log
-    if (c.keyLen) setFilterState(c, id, idLen);
+    if (cfg(c).key.byteLength) setFilterState(c, id, idLen);
     return FilterHeadersStatus.Continue;
   }
 
@@ -617,12 +584,14 @@ class RequestIdStream extends HttpContext {
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const c = this.config();
-    if (c.flags & ECHO_REQUEST_ID) {
+    const flags = cfg(c).flags;
+    if (flags & ECHO_REQUEST_ID) {
       // a response without our request phase (not expected from Envoy) still gets a valid id
       if (this.idKind == 0) this.generate();
-      setHeader(RES, c.name, c.nameLen, this.idPtr(), this.idLen());
+      const name = changetype<usize>(cfg(c).name);
+      setHeader(RES, name, len(changetype<ArrayBuffer>(name)), this.idPtr(), this.idLen());
     }
-    if ((c.flags & ECHO_TRACEPARENT) && this.hasTp) setHeader(RES, TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
+    if ((flags & ECHO_TRACEPARENT) && this.hasTp) setHeader(RES, TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
     return FilterHeadersStatus.Continue;
   }
 }
