@@ -16,8 +16,9 @@ const SCHEMA = JSON.parse(readFileSync(new URL('./config.schema.json', import.me
 // Absent headers (get → NotFound) are normal for this filter; everything else must be Ok.
 const STRICT = { allow: ['proxy_get_header_map_value:NotFound'] };
 
-const load = (config: object | string = {}, o: Partial<EmulatorOptions> = {}) =>
-  Emulator.load({ wasm: WASM, rootId: ROOT_ID, vmId: 'request-id', pluginConfig: typeof config === 'string' ? config : JSON.stringify(config), strict: STRICT, logLevel: 'info', ...o });
+const load = (config: object | string | Uint8Array = {}, o: Partial<EmulatorOptions> = {}) =>
+  Emulator.load({ wasm: WASM, rootId: ROOT_ID, vmId: 'request-id', strict: STRICT, logLevel: 'info', ...o,
+    pluginConfig: typeof config === 'string' || config instanceof Uint8Array ? config : JSON.stringify(config) });
 
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TP = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -415,6 +416,82 @@ test('bad configurations are rejected with a log line naming the field', async (
       return true;
     });
   }
+});
+
+// The configuration is read by the SDK's FlatConfig (sdk/config/flat.ts): strict JSON, one flat object.
+const rejection = async (cfg: string | Uint8Array): Promise<string> => {
+  let line = '';
+  await assert.rejects(load(cfg), (e: unknown) => {
+    assert.ok(e instanceof PluginStartError, String(cfg));
+    const lines = e.logs!.filter((l) => l.level >= 4).map((l) => l.message);
+    assert.equal(lines.length, 1, `${cfg}: ${lines.join(' | ')}`);
+    line = lines[0];
+    return true;
+  });
+  return line;
+};
+
+test('configuration JSON: whitespace, escapes (keys and values, \\u incl. surrogate pairs), BOM, numbers as exponents, null = default', async () => {
+  const p = await load('\ufeff {\n\t"header\\u005fname" : "x-corr\\u0065lation-id" ,\r\n "max_length": 1e1, "sample_rate": 25e-2,\n' +
+    ' "filter_state_key": "k.\\u00e9\\ud83d\\ude00\\/x\\\\y", "echo_traceparent": true, "trace_context": null }\n');
+  const a = request(p, [['x-correlation-id', '0123456789']]);
+  assert.equal(a.requestHeader('x-correlation-id'), '0123456789', 'max_length 1e1 = 10');
+  assert.equal(a.envoyFilterState('k.\u00e9\u{1F600}/x\\y')?.value, '0123456789', 'key decoded to UTF-8');
+  assert.equal(a.responseHeader('traceparent'), a.requestHeader('traceparent'), 'trace_context null = default (on)');
+  assert.match(request(p, [['x-correlation-id', '01234567890']]).requestHeader('x-correlation-id')!, UUID4);
+  for (const ok of ['', '  \n', '{}', ' { } ', '{"max_length":128.0}', '{"max_length":1.28e2}', '{"max_length":12800e-2}',
+    '{"sample_rate":-0.0}', '{"sample_rate":1E0}', '{"sample_rate":0.000000000000000000000000001}', '{"max_length":null}']) {
+    const q = await load(ok);
+    assert.equal(request(q, [['x-request-id', 'x'.repeat(128)]]).requestHeader('x-request-id'), 'x'.repeat(128), JSON.stringify(ok));
+  }
+});
+
+test('configuration JSON: malformed input is "invalid JSON" (and wins over a field error); nested values are validated, never used', async () => {
+  const invalid: Array<[string | Uint8Array, string]> = [
+    ['{"max_length":1,}', 'unexpected character'], ['{"max_length":1} x', 'unexpected character'],
+    ['{"max_length":1', 'unexpected end of input'], ['{"header_name":"a\\x"}', 'invalid string'],
+    ['{"header_name":"\\ud800"}', 'invalid string'], ['{"header_name":"\\udc00\\ud800"}', 'invalid string'],
+    ['{"header_name":"a\tb"}', 'invalid string'], ['{"header_name":"\\u12g4"}', 'invalid string'],
+    ['{"max_length":01}', 'invalid number'], ['{"max_length":1.}', 'invalid number'], ['{"max_length":-}', 'invalid number'],
+    ['{"max_length":1e}', 'invalid number'], ['{"max_length":+1}', 'unexpected character'], ['{"max_length":8,"max_length":9}', 'duplicate key'],
+    ['{"x_road_headers":tru}', 'unexpected character'], ['{"x_road_headers":' + '['.repeat(100) + ']'.repeat(100) + '}', 'nesting too deep'],
+    ['{"max_length":0, "x": }', 'unexpected character'], ["{'max_length':1}", 'unexpected character'],
+    [new Uint8Array([...Buffer.from('{"filter_state_key":"a'), 0xff, ...Buffer.from('"}')]), 'invalid string'],
+    [new Uint8Array([...Buffer.from('{"filter_state_key":"a'), 0xc0, 0x80, ...Buffer.from('"}')]), 'invalid string'],
+    [new Uint8Array([...Buffer.from('{"filter_state_key":"a'), 0xed, 0xa0, 0x80, ...Buffer.from('"}')]), 'invalid string'],
+  ];
+  for (const [cfg, reason] of invalid) {
+    const line = await rejection(cfg);
+    assert.match(line, /^request-id: config: invalid JSON at byte \d+: /, line);
+    assert.ok(line.endsWith(reason), `${cfg}: ${line}`);
+  }
+  assert.equal(await rejection('{"max_length":1,}'), 'request-id: config: invalid JSON at byte 16: unexpected character');
+  // syntactically valid nested values: the field's type error
+  assert.equal(await rejection('{"x_road_headers":[1,{"a":[true,null,"s\\n"]},-2.5e3]}'),
+    "request-id: config field 'x_road_headers': expected a boolean, got array");
+  assert.equal(await rejection('5'), 'request-id: config: expected a JSON object, got number');
+  assert.equal(await rejection('"{}"'), 'request-id: config: expected a JSON object, got string');
+});
+
+test('configuration JSON: numbers — integers exactly, range errors quote the value as written', async () => {
+  const cases: Array<[string, string]> = [
+    ['{"max_length":12.5}', "config field 'max_length': expected an unsigned integer, got 12.5"],
+    ['{"max_length":1e-1}', "config field 'max_length': expected an unsigned integer, got 1e-1"],
+    ['{"max_length":4097}', "config field 'max_length': must be between 1 and 4096, got 4097"],
+    ['{"max_length":-1}', "config field 'max_length': must be between 1 and 4096, got -1"],
+    ['{"max_length":1e30}', "config field 'max_length': must be between 1 and 4096, got 1e30"],
+    ['{"max_length":18446744073709551617}', "config field 'max_length': must be between 1 and 4096, got 18446744073709551617"],
+    ['{"max_length":4096.0000000000000000001}', "config field 'max_length': expected an unsigned integer, got 4096.0000000000000000001"],
+    ['{"max_length":true}', "config field 'max_length': expected an unsigned integer, got boolean"],
+    ['{"sample_rate":-0.01}', "config field 'sample_rate': must be between 0.0 and 1.0, got -0.01"],
+    ['{"sample_rate":1e999}', "config field 'sample_rate': must be between 0.0 and 1.0, got 1e999"],
+    ['{"sample_rate":1.0000000000000002}', "config field 'sample_rate': must be between 0.0 and 1.0, got 1.0000000000000002"],
+    ['{"header_name":"x-a","header_name":"x-b"}', 'config: invalid JSON at byte 21: duplicate key'],
+    ['{"header_name":"X-Request-Id"}', "config field 'header_name': must be a lower-case header name, got \"X-Request-Id\""],
+  ];
+  for (const [cfg, msg] of cases) assert.equal(await rejection(cfg), 'request-id: ' + msg, cfg);
+  const q = await load('{"max_length":4096.000, "sample_rate":0.5e0}');
+  assert.equal(request(q, [['x-request-id', 'y'.repeat(4096)]]).requestHeader('x-request-id'), 'y'.repeat(4096));
 });
 
 test('an unknown field: the log line lists the known ones', async () => {
