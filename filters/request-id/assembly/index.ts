@@ -366,10 +366,12 @@ function readConfig(bytes: ArrayBuffer | null): bool {
 // --- contexts -----------------------------------------------------------------------------------
 
 /**
- * A root's configuration. The hot path holds it as an address (usize) and reads fields through
- * changetype: locals of managed types are spilled to the shadow stack around every call, so a hot path
- * whose locals are all integers is markedly smaller. The object stays alive through its root
- * (stream → rootContext → config) and is replaced only by onConfigure, never during a stream callback.
+ * A root's configuration. The hot path holds it as an address and reads its fields with raw loads
+ * (`field(c, offsetof<Config>("…"))`): the shadow stack spills every value of a managed type that is live
+ * across a call (locals, `this`, even an object whose field is read after a call), so a hot path that
+ * handles only integers is markedly smaller. The object stays alive through its root (stream →
+ * rootContext → config) and is replaced only by onConfigure, never during a stream callback; the managed
+ * fields (name, key, fsArgs) keep their buffers alive, the *Len fields save the byteLength calls.
  */
 class Config {
   flags: u32 = cfgFlags;
@@ -378,13 +380,17 @@ class Config {
   sampleThreshold: u64 = <u64>(cfgSampleRate * 4294967296.0);
   /** header_name and filter_state_key (UTF-8). */
   name: ArrayBuffer = cfgName;
+  nameLen: usize = len(cfgName);
   key: ArrayBuffer = cfgKey;
-  /** set_envoy_filter_state arguments and where the id starts in them (see setFilterState). */
+  keyLen: usize = len(cfgKey);
+  /** set_envoy_filter_state arguments, their length and where the id starts in them (see setFilterState). */
   fsArgs: ArrayBuffer | null;
+  fsArgsLen: usize;
   fsValueAt: usize;
   warnedFilterState: bool;
 }
-@inline function cfg(c: usize): Config { return changetype<Config>(c); }
+@inline function u32At(c: usize, offset: usize): u32 { return load<u32>(c + offset); }
+@inline function usizeAt(c: usize, offset: usize): usize { return load<usize>(c + offset); }
 
 /**
  * Sets the filter state: SetEnvoyFilterStateArguments {path = 1: key, value = 2: the id} (span FilterChain
@@ -393,29 +399,31 @@ class Config {
  * the first one per configuration logged.
  */
 function setFilterState(c: usize, id: usize, n: usize): void {
-  let args = changetype<usize>(cfg(c).fsArgs);
-  if (!args || <usize>changetype<ArrayBuffer>(args).byteLength != cfg(c).fsValueAt + n) {
-    const key = changetype<usize>(cfg(c).key);
-    const kl = len(changetype<ArrayBuffer>(key));
-    const b = new ArrayBuffer(<i32>(<usize>2 + kl + n + (varint(VARINT, kl) - VARINT) + (varint(VARINT, n) - VARINT)));
-    cfg(c).fsArgs = b;
-    args = changetype<usize>(b);
+  let args = usizeAt(c, offsetof<Config>("fsArgs"));
+  let at = usizeAt(c, offsetof<Config>("fsValueAt"));
+  const key = usizeAt(c, offsetof<Config>("key"));
+  const kl = usizeAt(c, offsetof<Config>("keyLen"));
+  if (!args || usizeAt(c, offsetof<Config>("fsArgsLen")) != at + n) {
+    const size = <usize>2 + kl + n + (varint(VARINT, kl) - VARINT) + (varint(VARINT, n) - VARINT);
+    args = changetype<usize>(new ArrayBuffer(<i32>size));
+    changetype<Config>(c).fsArgs = changetype<ArrayBuffer>(args);
     store<u8>(args, 0x0a);
     const p = varint(args + 1, kl);
     memory.copy(p, key, kl);
     store<u8>(p + kl, 0x12);
-    cfg(c).fsValueAt = varint(p + kl + 1, n) - args;
+    at = varint(p + kl + 1, n) - args;
+    store<usize>(c + offsetof<Config>("fsValueAt"), at);
+    store<usize>(c + offsetof<Config>("fsArgsLen"), size);
   }
-  memory.copy(args + cfg(c).fsValueAt, id, n);
+  memory.copy(args + at, id, n);
   if (callForeignFunction("set_envoy_filter_state", changetype<ArrayBuffer>(args)) !== null) return;
   count(FS_FAILED);
-  if (cfg(c).warnedFilterState) return;
-  cfg(c).warnedFilterState = true;
+  if (load<bool>(c + offsetof<Config>("warnedFilterState"))) return;
+  store<bool>(c + offsetof<Config>("warnedFilterState"), true);
   lineStart();
   lineText(text(T_PREFIX));
   lineText(text(T_FS_CALL));
-  const key = changetype<usize>(cfg(c).key);
-  lineBytes(key, len(changetype<ArrayBuffer>(key)));
+  lineBytes(key, kl);
   lineText(text(T_FS_REFUSED));
   logWarn(lineString());
 }
@@ -475,7 +483,9 @@ class RequestIdStream extends HttpContext {
   kept: ArrayBuffer | null;
 
   /** This stream's root's Config, as an address (see Config). */
-  @inline config(): usize { return changetype<usize>(changetype<RequestIdRoot>(this.rootContext).config); }
+  @inline config(): usize {
+    return usizeAt(usizeAt(changetype<usize>(this), offsetof<HttpContext>("rootContext")), offsetof<RequestIdRoot>("config"));
+  }
 
   /** Keeps the id at [p, p+n) (a copy: the host's value buffer is reused by the next getRaw). */
   keep(p: usize, n: i32): void {
@@ -501,10 +511,10 @@ class RequestIdStream extends HttpContext {
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const c = this.config();
-    const flags = cfg(c).flags;
-    const max = cfg(c).maxLength;
-    const name = changetype<usize>(cfg(c).name);
-    const nameLen = len(changetype<ArrayBuffer>(name));
+    const flags = u32At(c, offsetof<Config>("flags"));
+    const max = <i32>u32At(c, offsetof<Config>("maxLength"));
+    const name = usizeAt(c, offsetof<Config>("name"));
+    const nameLen = usizeAt(c, offsetof<Config>("nameLen"));
 
     // 1. request id (X-Road-Id first when trusted)
     let xroadPresent = false;
@@ -552,7 +562,7 @@ class RequestIdStream extends HttpContext {
         if ((hi | lo) == 0) lo = 1;
         this.traceHi = hi;
         this.traceLo = lo;
-        this.tpFlags = <u64>load<u32>(t, 16) < cfg(c).sampleThreshold ? 1 : 0;
+        this.tpFlags = <u64>load<u32>(t, 16) < load<u64>(c + offsetof<Config>("sampleThreshold")) ? 1 : 0;
         removeHeader(REQ, TRACESTATE, TRACESTATE_LEN);
       }
       this.hasTp = true;
@@ -576,7 +586,7 @@ class RequestIdStream extends HttpContext {
     }
 
     // 4. filter state for the access log
-    if (cfg(c).key.byteLength) setFilterState(c, id, idLen);
+    if (usizeAt(c, offsetof<Config>("keyLen"))) setFilterState(c, id, idLen);
     return FilterHeadersStatus.Continue;
   }
 
@@ -584,12 +594,11 @@ class RequestIdStream extends HttpContext {
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const c = this.config();
-    const flags = cfg(c).flags;
+    const flags = u32At(c, offsetof<Config>("flags"));
     if (flags & ECHO_REQUEST_ID) {
       // a response without our request phase (not expected from Envoy) still gets a valid id
       if (this.idKind == 0) this.generate();
-      const name = changetype<usize>(cfg(c).name);
-      setHeader(RES, name, len(changetype<ArrayBuffer>(name)), this.idPtr(), this.idLen());
+      setHeader(RES, usizeAt(c, offsetof<Config>("name")), usizeAt(c, offsetof<Config>("nameLen")), this.idPtr(), this.idLen());
     }
     if ((flags & ECHO_TRACEPARENT) && this.hasTp) setHeader(RES, TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
     return FilterHeadersStatus.Continue;
