@@ -305,10 +305,8 @@ function putHex(dst: usize, v: u64, n: i32, dashes: u32): usize {
   return dst;
 }
 
-/** RFC 9562 UUIDv4 text (8-4-4-4-12) of the 128 bits (hi, lo) at ID_TEXT; version and variant bits set here. */
+/** UUID text (8-4-4-4-12) of the 128 bits (hi, lo) at ID_TEXT. */
 function renderUuid(hi: u64, lo: u64): usize {
-  hi = (hi & 0xffffffffffff0fff) | 0x4000;
-  lo = (lo & 0x3fffffffffffffff) | 0x8000000000000000;
   putHex(putHex(ID_TEXT, hi, 8, 0b10101000), lo, 8, 0b10);
   return ID_TEXT;
 }
@@ -469,45 +467,48 @@ const REQ = MapType.HttpRequestHeaders;
 const RES = MapType.HttpResponseHeaders;
 
 class RequestIdStream extends HttpContext {
-  // (a new object is zeroed; the fields have no initialisers)
-  /** 0: no id yet; 1: generated UUID (idHi, idLo); 2: another id, copied in `kept`. */
-  idKind: u8;
-  /** The traceparent sent upstream (hasTp), as integers. */
-  hasTp: bool;
-  tpFlags: u8;
+  // (a new object is zeroed; the fields have no initialisers: each field is a store in the constructor)
+  /** The request id: another id copied in `kept`, else the generated UUID (idHi, idLo; version and variant
+   *  bits set, so idHi != 0); neither yet: kept == null and idHi == 0. */
+  kept: ArrayBuffer | null;
   idHi: u64;
   idLo: u64;
+  /** The traceparent sent upstream: 0x100 | flags (0: none), trace id and span id. */
+  tp: u32;
   traceHi: u64;
   traceLo: u64;
   span: u64;
-  kept: ArrayBuffer | null;
 
   /** This stream's root's Config, as an address (see Config). */
   @inline config(): usize {
     return usizeAt(usizeAt(changetype<usize>(this), offsetof<HttpContext>("rootContext")), offsetof<RequestIdRoot>("config"));
   }
+  /** The kept id, as an address (0: none). */
+  @inline keptAt(): usize { return usizeAt(changetype<usize>(this), offsetof<RequestIdStream>("kept")); }
 
-  /** Keeps the id at [p, p+n) (a copy: the host's value buffer is reused by the next getRaw). */
+  /** Keeps the id at [p, p+n) (a copy: the host's value buffer is reused by the next getHeader). */
   keep(p: usize, n: i32): void {
     const b = new ArrayBuffer(n);
-    memory.copy(ptr(b), p, <usize>n);
+    memory.copy(changetype<usize>(b), p, <usize>n);
     this.kept = b;
-    this.idKind = 2;
   }
 
+  /** A new UUIDv4 (RFC 9562: version nibble 4, variant bits 10) from 16 random bytes. */
   generate(): void {
     const r = random(16);
-    this.idHi = load<u64>(r);
-    this.idLo = load<u64>(r, 8);
-    this.idKind = 1;
+    this.idHi = (load<u64>(r) & 0xffffffffffff0fff) | 0x4000;
+    this.idLo = (load<u64>(r, 8) & 0x3fffffffffffffff) | 0x8000000000000000;
   }
 
   /** The id's bytes: address (length in idLen). */
   idPtr(): usize {
-    if (this.idKind == 2) return changetype<usize>(this.kept);
-    return renderUuid(this.idHi, this.idLo);
+    const k = this.keptAt();
+    return k ? k : renderUuid(this.idHi, this.idLo);
   }
-  idLen(): usize { return this.idKind == 2 ? len(changetype<ArrayBuffer>(this.kept)) : 36; }
+  idLen(): usize {
+    const k = this.keptAt();
+    return k ? len(changetype<ArrayBuffer>(k)) : 36;
+  }
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const c = this.config();
@@ -528,7 +529,7 @@ class RequestIdStream extends HttpContext {
         if (xroadOk && (flags & TRUST_X_ROAD_ID)) this.keep(headerValue, xl);
       }
     }
-    if (this.idKind == 0) {
+    if (!this.keptAt()) {
       const il = getHeader(REQ, name, nameLen);
       const keepIncoming = (flags & KEEP_INCOMING) != 0;
       if (il >= 0 && keepIncoming && validId(headerValue, il, max)) {
@@ -554,7 +555,7 @@ class RequestIdStream extends HttpContext {
         count(KEPT + KIND_TRACEPARENT);
         this.traceHi = tpTraceHi;
         this.traceLo = tpTraceLo;
-        this.tpFlags = <u8>tpFlags;
+        this.tp = 0x100 | tpFlags;
       } else {
         count((tl >= 0 ? REPLACED : GENERATED) + KIND_TRACEPARENT);
         const t = random(20);
@@ -562,10 +563,9 @@ class RequestIdStream extends HttpContext {
         if ((hi | lo) == 0) lo = 1;
         this.traceHi = hi;
         this.traceLo = lo;
-        this.tpFlags = <u64>load<u32>(t, 16) < load<u64>(c + offsetof<Config>("sampleThreshold")) ? 1 : 0;
+        this.tp = <u64>load<u32>(t, 16) < load<u64>(c + offsetof<Config>("sampleThreshold")) ? 0x101 : 0x100;
         removeHeader(REQ, TRACESTATE, TRACESTATE_LEN);
       }
-      this.hasTp = true;
       setHeader(REQ, TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
     }
 
@@ -590,17 +590,17 @@ class RequestIdStream extends HttpContext {
     return FilterHeadersStatus.Continue;
   }
 
-  traceparent(): usize { return renderTraceparent(this.traceHi, this.traceLo, this.span, this.tpFlags); }
+  traceparent(): usize { return renderTraceparent(this.traceHi, this.traceLo, this.span, this.tp & 0xff); }
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const c = this.config();
     const flags = u32At(c, offsetof<Config>("flags"));
     if (flags & ECHO_REQUEST_ID) {
       // a response without our request phase (not expected from Envoy) still gets a valid id
-      if (this.idKind == 0) this.generate();
+      if (!this.keptAt() && !this.idHi) this.generate();
       setHeader(RES, usizeAt(c, offsetof<Config>("name")), usizeAt(c, offsetof<Config>("nameLen")), this.idPtr(), this.idLen());
     }
-    if ((flags & ECHO_TRACEPARENT) && this.hasTp) setHeader(RES, TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
+    if ((flags & ECHO_TRACEPARENT) && this.tp) setHeader(RES, TRACEPARENT, TRACEPARENT_LEN, this.traceparent(), 55);
     return FilterHeadersStatus.Continue;
   }
 }
