@@ -1,32 +1,39 @@
 // FlatConfig: a small reader for a configuration that is ONE JSON object of scalar fields (strings,
-// booleans, numbers): what filters/request-id has. It exists for module size (issue 3: < 20 KB): the
-// general ConfigReader (reader.ts over tape.ts) is ~14 KB of code and texts, this one ~3 KB, because it
+// booleans, numbers), like filters/request-id's. It exists for module size (issue 3: < 20 KB): the general
+// ConfigReader (reader.ts over tape.ts, for nested configs) is ~14 KB of code and texts in a module, this
+// one ~3.7 KB (+ 0.25 KB of line.ts, which the filter shares for its own log lines), because it
 // - reads the members in document order in one pass, the caller dispatching on the field index:
-//     const r = new FlatConfig(this.getPluginConfiguration(), NAMES, PREFIX);
-//     for (let f = r.next(); f >= 0; f = r.next()) {
-//       if (f == F_NAME) name = r.string(); else if (f == F_MAX) max = r.u32(1, 4096); else on = r.bool();
+//     FlatConfig.begin(this.getPluginConfiguration(), NAMES, PREFIX);
+//     for (let f = FlatConfig.next(); f >= 0; f = FlatConfig.next()) {
+//       if (f == F_NAME) name = FlatConfig.string();
+//       else if (f == F_MAX) max = FlatConfig.u32(1, 4096);
+//       else on = FlatConfig.bool();
 //     }
-//     if (!r.ok) { logError(r.error!); return false; }
-// - takes the field names and the log prefix as NUL-terminated ASCII blobs (names: one blob, the list
+//     if (!FlatConfig.ok()) { logError(FlatConfig.error!); return false; }
+// - takes the field names and the error prefix as NUL-terminated ASCII blobs (names: one blob, the list
 //   ended by an empty name; index = position, at most 64 fields), and builds its texts from an ASCII blob
 //   (line.ts), not from UTF-16 literals;
 // - returns strings as UTF-8 bytes (ArrayBuffer: header names, keys for the host), never UTF-16;
 // - parses numbers without the standard library (integers exactly; floats as digits × 10^exponent in f64,
-//   within an ulp or so of the correctly rounded value, plenty for a rate or a ratio);
-// - validates, without building anything, whatever is not a field's value (nested values of a wrong-typed
-//   field, the rest of the document after an error).
+//   within an ulp or so of the correctly rounded value: plenty for a rate or a ratio);
+// - only validates what is not a field's value (nested values of a wrong-typed field, the rest of the
+//   document after an error): it builds nothing;
+// - keeps its state in static members and module globals (one configuration is read at a time), which
+//   compile to globals: no object, no `this`, nothing for the GC.
 // What it keeps from ConfigReader: strict RFC 8259 syntax (escapes incl. \u surrogate pairs, no raw
-// control characters, UTF-8 checked in the strings it decodes, a leading BOM skipped, nesting ≤ 64);
-// null / empty input = `{}`; a member whose value is null counts as absent (default kept); the first error
-// wins, a syntax error anywhere wins over a field error; errors name the field:
+// control characters, a leading BOM skipped, nesting ≤ 64); UTF-8 checked in every string it decodes (keys
+// and string fields: all the strings of a configuration it accepts); null / empty input = `{}`; a member
+// whose value is null counts as absent (the caller's default stays); the first error wins, a syntax error
+// anywhere wins over a field error; errors name the field:
 //   "<prefix>config: invalid JSON at byte 12: unexpected end of input"
 //   "<prefix>config: expected a JSON object, got array"
-//   "<prefix>config field 'max_length': expected an unsigned integer, got \"128\""  → got string
+//   "<prefix>config field 'max_length': expected an unsigned integer, got string"
 //   "<prefix>config field 'max_length': must be between 1 and 4096, got 0"
 //   "<prefix>config field 'x': unknown field (known: header_name, max_length, …)"
 // Differences: "got" shows a number as written ("1e3"); float bounds print with up to 6 decimals; a key
-// is quoted as written (escapes not decoded) in "unknown field"; a duplicate known field is a syntax error
-// ("duplicate key"), a duplicate unknown one an unknown field. Use ConfigReader for nested configs.
+// is quoted as written (escapes not decoded) in "unknown field"; syntax error reasons are coarser
+// ("invalid string", "invalid number", "unexpected character"…); a duplicate known field is a syntax error
+// ("duplicate key"), a duplicate unknown one an unknown field.
 import { hexDigitValue } from "../runtime/ascii";
 import { lineStart, lineText, lineBytes, lineU64, lineString, textAt, textLength } from "./line";
 
