@@ -14,9 +14,10 @@
 // Response headers (upstream responses and local replies of other filters alike): `header_name` = the id
 // (`echo_request_id`), traceparent = the one sent upstream (`echo_traceparent`).
 //
-// Hot path: headers are read and written as raw UTF-8 bytes (HeaderMap.getRaw/setRaw) and validated in
-// place; ids are rendered into static buffers; randomness comes from a pool refilled by one random_get per
-// ~23 requests; the stream keeps the id and trace as integers (a kept id is the only per-request copy).
+// Hot path: headers are read and written as raw UTF-8 bytes (the SDK's raw hostcall wrappers) and
+// validated in place; ids are rendered into static buffers; randomness comes from a pool refilled by one
+// random_get per ~23 requests; the stream keeps the id and trace as integers (a kept id is the only
+// per-request copy); its locals are integers only (see Config: no shadow-stack spills).
 //
 // Size (issue 3: < 20 KB; README 'Size'): the configuration is read with the SDK's FlatConfig (one pass
 // over the bytes, strings as UTF-8), and every text of this file (field names, log lines, header and
