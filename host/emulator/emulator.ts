@@ -7,7 +7,7 @@ import { toHeaderMap, type HeadersInit } from '../runtime/headers.ts';
 import type { GrpcCallRequest, GrpcStreamEvent, HttpCallRequest, HttpCallResponse } from '../runtime/callouts.ts';
 import { HttpStream, type LocalReply, type StreamAction } from '../runtime/http-stream.ts';
 import { Plugin, PluginStartError, type PluginOptions, type RouteCacheClear } from '../runtime/plugin.ts';
-import type { CallbackRecord, HostcallRecord, LogEntry, PropertyMap, TrapInfo } from '../runtime/types.ts';
+import type { CallbackRecord, HostcallRecord, LogEntry, PropertyMap, PropertyValue, TrapInfo } from '../runtime/types.ts';
 
 export interface StrictOptions {
   /** Expected non-Ok results: "proxy_name" (any status) or "proxy_name:NotFound" / "proxy_name:1". */
@@ -60,7 +60,8 @@ export class EmulatedPlugin {
     this.runtime = new Plugin(opts);
     this.strict = strict ? (strict === true ? {} : strict) : null;
     for (const a of this.strict?.allow ?? []) this.allowStatus(a);
-    this.runtime.onHostcall = (r) => {
+    // Only in strict mode: an observer makes every hostcall build a record (the untraced path is cheaper).
+    if (this.strict) this.runtime.onHostcall = (r) => {
       if (!this.strict || r.status === undefined || r.status === WasmResult.Ok) return;
       if (r.name.startsWith('fd_') || r.name.startsWith('clock_') || r.name.startsWith('random_') || r.name.startsWith('environ') || r.name.startsWith('args_')) return;
       if (this.allowed.some((a) => a.name === r.name && (a.status === null || a.status === r.status))) return;
@@ -103,7 +104,8 @@ export class EmulatedPlugin {
 
   // ------------------------------------------------------------------ streams
   http(opts: HttpOptions = {}): HttpStreamHandle {
-    const props = new Map(Object.entries(opts.properties ?? {}).map(([k, v]) => [k, toPropertyValue(v)]));
+    const props = new Map<string, PropertyValue>();
+    if (opts.properties) for (const k in opts.properties) props.set(k, toPropertyValue(opts.properties[k]));
     const s = this.runtime.newStream(opts.worker ?? 0, { properties: props, protocol: opts.protocol, connectionId: opts.connectionId });
     // Not kept here: a test or benchmark running millions of streams must not grow the emulator.
     return new HttpStreamHandle(this, s, opts.worker ?? 0);

@@ -21,7 +21,13 @@ export class VirtualClock {
   }
 
   nowMs(): number { return this.wallMs; }
-  nowNs(): bigint { return BigInt(Math.round(this.wallMs * 1000)) * 1000n; }
+  nowNs(): bigint {
+    // The same value until the clock moves: computed once per tick, not per hostcall.
+    if (this.nsOf !== this.wallMs) { this.nsOf = this.wallMs; this.ns = BigInt(Math.round(this.wallMs * 1000)) * 1000n; }
+    return this.ns;
+  }
+  private nsOf = NaN;
+  private ns = 0n;
   monotonicNs(): bigint { return BigInt(Math.round(this.monoMs * 1000)) * 1000n; }
 
   /** Schedule `fire` at now + delayMs; returns an id for cancel(). */

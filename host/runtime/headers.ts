@@ -1,41 +1,67 @@
 // A header map as Envoy keeps it: ordered entries, keys lower-cased on write and lookup.
 // Keys and values are "binary" strings (latin1: one char per byte) so arbitrary bytes survive.
+// Hostcalls hit these on every request, so the common cases (keys already lower case, one entry per
+// key) run without a regex, a callback or a new array.
 import { fromLatin1, latin1 } from '../abi/pairs.ts';
 
 export type Entry = [string, string];
 
-const lower = (k: string) => k.replace(/[A-Z]/g, (c) => c.toLowerCase());
+/** ASCII A–Z → a–z (Envoy lower-cases header keys bytewise); the string itself when nothing changes. */
+export function lowerKey(k: string): string {
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c >= 65 && c <= 90) return k.replace(/[A-Z]/g, (x) => x.toLowerCase());
+  }
+  return k;
+}
 
 export class HeaderMap {
   entries: Entry[];
   constructor(entries: Iterable<readonly [string, string]> = []) {
-    this.entries = [...entries].map(([k, v]) => [lower(k), v]);
+    const out: Entry[] = [];
+    for (const [k, v] of entries) out.push([lowerKey(k), v]);
+    this.entries = out;
   }
   static fromBytes(pairs: Array<[Uint8Array, Uint8Array]>): HeaderMap {
     return new HeaderMap(pairs.map(([k, v]) => [latin1(k), latin1(v)]));
   }
   get size(): number { return this.entries.length; }
+  private indexOf(k: string, from = 0): number {
+    const e = this.entries;
+    for (let i = from; i < e.length; i++) if (e[i][0] === k) return i;
+    return -1;
+  }
   /** First value only (get_header_map_value). */
   get(key: string): string | undefined {
-    const k = lower(key);
-    return this.entries.find((e) => e[0] === k)?.[1];
+    const i = this.indexOf(lowerKey(key));
+    return i < 0 ? undefined : this.entries[i][1];
   }
   getAll(key: string): string[] {
-    const k = lower(key);
-    return this.entries.filter((e) => e[0] === k).map((e) => e[1]);
+    const k = lowerKey(key);
+    const out: string[] = [];
+    for (const e of this.entries) if (e[0] === k) out.push(e[1]);
+    return out;
   }
-  add(key: string, value: string): void { this.entries.push([lower(key), value]); }
+  add(key: string, value: string): void { this.entries.push([lowerKey(key), value]); }
   /** setCopy: remove all entries for key, then one entry (in place of the first if present). */
   replace(key: string, value: string): void {
-    const k = lower(key);
-    const i = this.entries.findIndex((e) => e[0] === k);
+    const k = lowerKey(key);
+    const i = this.indexOf(k);
     if (i < 0) { this.entries.push([k, value]); return; }
     this.entries[i] = [k, value];
-    this.entries = this.entries.filter((e, j) => j === i || e[0] !== k);
+    if (this.indexOf(k, i + 1) >= 0) this.removeFrom(k, i + 1);
   }
   remove(key: string): void {
-    const k = lower(key);
-    this.entries = this.entries.filter((e) => e[0] !== k);
+    const k = lowerKey(key);
+    const i = this.indexOf(k);
+    if (i >= 0) this.removeFrom(k, i);
+  }
+  /** Drop every entry for k at index ≥ from, keeping the order of the rest (in place). */
+  private removeFrom(k: string, from: number): void {
+    const e = this.entries;
+    let w = from;
+    for (let r = from; r < e.length; r++) if (e[r][0] !== k) e[w++] = e[r];
+    e.length = w;
   }
   clear(): void { this.entries = []; }
   /** Envoy HeaderMap::byteSize(): sum of key and value lengths. */
@@ -47,6 +73,25 @@ export class HeaderMap {
   bytePairs(): Array<[Uint8Array, Uint8Array]> {
     return this.entries.map(([k, v]) => [fromLatin1(k), fromLatin1(v)]);
   }
+  /** The pairs wire format (§7.1) of the entries: what serializePairs(bytePairs()) gives, in one buffer. */
+  serialize(): Uint8Array {
+    const e = this.entries;
+    let size = 4 + e.length * 8;
+    for (const [k, v] of e) size += k.length + v.length + 2;
+    const out = Buffer.allocUnsafe(size);
+    out.writeUInt32LE(e.length, 0);
+    let p = 4;
+    for (const [k, v] of e) {
+      out.writeUInt32LE(k.length, p);
+      out.writeUInt32LE(v.length, p + 4);
+      p += 8;
+    }
+    for (const [k, v] of e) {
+      p += out.write(k, p, k.length, 'latin1'); out[p++] = 0;
+      p += out.write(v, p, v.length, 'latin1'); out[p++] = 0;
+    }
+    return out;
+  }
   clone(): HeaderMap { return new HeaderMap(this.entries); }
   /** As UTF-8 decoded string pairs (for test output). */
   toPairs(): Array<[string, string]> {
@@ -54,11 +99,19 @@ export class HeaderMap {
   }
 }
 
+/** A test-supplied (UTF-16) string as its UTF-8 bytes, one char per byte; ASCII is already that. */
+const utf8AsLatin1 = (s: string): string => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'utf8').toString('latin1');
+  return s;
+};
+
 /** Accept test-supplied headers: [[k,v],…] or {k: v} or a HeaderMap. Values are UTF-8 → bytes. */
 export type HeadersInit = Array<[string, string]> | Record<string, string> | HeaderMap;
 export function toHeaderMap(h: HeadersInit | undefined): HeaderMap {
   if (!h) return new HeaderMap();
   if (h instanceof HeaderMap) return h.clone();
   const list = Array.isArray(h) ? h : Object.entries(h);
-  return new HeaderMap(list.map(([k, v]) => [Buffer.from(k, 'utf8').toString('latin1'), Buffer.from(v, 'utf8').toString('latin1')]));
+  const m = new HeaderMap();
+  for (const [k, v] of list) m.entries.push([lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)]);
+  return m;
 }

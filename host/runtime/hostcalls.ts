@@ -2,7 +2,7 @@
 // Every function returns a WasmResult (or void where the ABI says so); exceptions are mapped by
 // WasmVm.wrap (OutOfBounds → InvalidMemoryAccess, anything else → InternalFailure).
 import { LogLevelName, MAX_BUFFER_TYPE, MAX_MAP_TYPE, WasmResult as R } from '../abi/enums.ts';
-import { parsePairs, serializePairs } from '../abi/pairs.ts';
+import { parsePairs } from '../abi/pairs.ts';
 import { splitPath } from '../abi/properties.ts';
 import { HeaderMap } from './headers.ts';
 import { getProperty, setProperty } from './properties.ts';
@@ -13,6 +13,7 @@ import type { Ctx, RootCtx } from './types.ts';
 import type { WasmVm } from './vm.ts';
 
 const STRING_BACKED_BUFFERS = new Set([4, 6, 7]);
+const EMPTY = new Uint8Array(0);
 
 /** Log through Envoy's `wasm` logger with the context prefix of §4.1. */
 export function guestLog(vm: WasmVm, level: number, message: string, source: 'proxy_log' | 'stdout' | 'stderr') {
@@ -36,21 +37,26 @@ export function guestLog(vm: WasmVm, level: number, message: string, source: 'pr
   });
 }
 
-interface MapView { map: HeaderMap | null; writable: boolean; creatable: boolean; logPhase: boolean }
+/** The map `mt` as hostcalls may read it in context `c`, or null. */
+function readableMap(vm: WasmVm, c: Ctx | undefined, mt: number): HeaderMap | null {
+  if (mt >= 4) {
+    const root = vm.rootOf(c);
+    if (mt === 6 || mt === 7) {
+      const r = root?.httpCallResponse;
+      return r ? (mt === 6 ? r.headers : r.trailers) : null;
+    }
+    if (mt === 4 || mt === 5) {
+      const g = root?.grpcCurrent;
+      return (mt === 4 ? g?.initial : g?.trailing) ?? null;
+    }
+    return null;
+  }
+  return c?.kind === 'http' ? c.stream.readableMap(mt) : null;
+}
 
-function mapView(vm: WasmVm, c: Ctx | undefined, mt: number): MapView {
-  const none: MapView = { map: null, writable: false, creatable: false, logPhase: false };
-  const root = vm.rootOf(c);
-  if (mt === 6 || mt === 7) {
-    const r = root?.httpCallResponse;
-    return { ...none, map: r ? (mt === 6 ? r.headers : r.trailers) : null };
-  }
-  if (mt === 4 || mt === 5) {
-    const g = root?.grpcCurrent;
-    return { ...none, map: (mt === 4 ? g?.initial : g?.trailing) ?? null };
-  }
-  if (c?.kind === 'http') return c.stream.mapView(mt);
-  return none;
+/** The map `mt` if hostcalls may change it in context `c` (only a stream's own maps), or null. */
+function writableMapOf(c: Ctx | undefined, mt: number): HeaderMap | null {
+  return mt < 4 && c?.kind === 'http' ? c.stream.writableMap(mt) : null;
 }
 
 function bufferOf(vm: WasmVm, c: Ctx | undefined, bt: number): { bytes: Uint8Array; set?: (b: Uint8Array) => void } | null {
@@ -87,11 +93,14 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
     if (mt === 0 && c?.kind === 'http') vm.env.routeCacheCleared(c.id, 'mutation');
   };
   const writableMap = (c: Ctx | undefined, mt: number): HeaderMap | null => {
-    const v = mapView(vm, c, mt);
-    if (v.map && v.writable) return v.map;
-    if (v.creatable && c?.kind === 'http') return c.stream.createTrailers(mt);
+    const m = writableMapOf(c, mt);
+    if (m) return m;
+    if (c?.kind === 'http' && mt < 4 && c.stream.canCreateTrailers(mt)) return c.stream.createTrailers(mt);
     return null;
   };
+  /** A status with the note a hostcall record shows; just the status when no record is kept. */
+  const noted = (status: number, note: string): number | { status: number; note: string } =>
+    vm.env.hostcallsRecorded ? { status, note } : status;
 
   /** add (addCopy: another entry) or replace (setCopy: one entry for the key) in a writable map. */
   const writeHeader = (mt: number, kPtr: number, kSize: number, vPtr: number, vSize: number, op: 'add' | 'replace') => {
@@ -100,11 +109,11 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
     if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
     const c = eff();
     const m = writableMap(c, mt);
-    if (!m) return { status: R.BadArgument, note: key };
+    if (!m) return noted(R.BadArgument, key);
     if (op === 'add') m.add(key, val);
     else m.replace(key, val);
     mutateRequestHeaders(c, mt);
-    return { status: R.Ok, note: key };
+    return noted(R.Ok, key);
   };
 
   return {
@@ -130,9 +139,9 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       vm.check(ptrOut, 4);
       vm.check(sizeOut, 4);
       const r = getProperty(vm, eff(), path);
-      const note = path.map((p) => Buffer.from(p).toString('latin1')).join('.');
-      if (r.status !== R.Ok) return { status: r.status, note };
-      return { status: vm.writeResult(ptrOut, sizeOut, r.value!), note };
+      const note = vm.env.hostcallsRecorded ? path.map((p) => Buffer.from(p).toString('latin1')).join('.') : '';
+      if (r.status !== R.Ok) return noted(r.status, note);
+      return noted(vm.writeResult(ptrOut, sizeOut, r.value!), note);
     },
     proxy_set_property(pathPtr: number, pathSize: number, valPtr: number, valSize: number) {
       const path = vm.read(pathPtr, pathSize);
@@ -155,18 +164,18 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
     proxy_get_shared_data(kPtr: number, kSize: number, ptrOut: number, sizeOut: number, casOut: number) {
       const key = vm.readLatin1(kPtr, kSize);
       const v = vm.env.process.getSharedData(vm.env.vmId, key);
-      if (!v) return { status: R.NotFound, note: key };
+      if (!v) return noted(R.NotFound, key);
       vm.check(casOut, 4);
       const st = vm.writeResult(ptrOut, sizeOut, v.value);
       if (st !== R.Ok) return st;
       vm.writeU32(casOut, v.cas);
-      return { status: R.Ok, note: key };
+      return noted(R.Ok, key);
     },
     proxy_set_shared_data(kPtr: number, kSize: number, vPtr: number, vSize: number, cas: number) {
       const key = vm.readLatin1(kPtr, kSize);
-      const value = vm.read(vPtr, vSize);
+      const value = vm.view(vPtr, vSize); // setSharedData keeps a copy
       const ok = vm.env.process.setSharedData(vm.env.vmId, key, value, cas >>> 0);
-      return { status: ok ? R.Ok : R.CasMismatch, note: key };
+      return noted(ok ? R.Ok : R.CasMismatch, key);
     },
 
     // ---- shared queues
@@ -209,26 +218,27 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
     proxy_get_header_map_value(mt: number, kPtr: number, kSize: number, ptrOut: number, sizeOut: number) {
       const key = vm.readLatin1(kPtr, kSize);
       if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
-      const v = mapView(vm, eff(), mt);
-      if (!v.map) return { status: v.logPhase ? R.NotFound : R.BadArgument, note: key };
-      const val = v.map.get(key);
+      const c = eff();
+      const m = readableMap(vm, c, mt);
+      if (!m) return noted(c?.kind === 'http' && mt < 4 && c.stream.inLogPhase ? R.NotFound : R.BadArgument, key);
+      const val = m.get(key);
       if (val === undefined) {
         if (abi === '0.1.0') return vm.writeResult(ptrOut, sizeOut, new Uint8Array(0));
-        return { status: R.NotFound, note: key };
+        return noted(R.NotFound, key);
       }
-      return { status: vm.writeResult(ptrOut, sizeOut, Buffer.from(val, 'latin1')), note: key };
+      return noted(vm.writeResultLatin1(ptrOut, sizeOut, val), key);
     },
     proxy_get_header_map_pairs(mt: number, ptrOut: number, sizeOut: number) {
       if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
-      const v = mapView(vm, eff(), mt);
-      if (!v.map || v.map.size === 0) return vm.writeResult(ptrOut, sizeOut, new Uint8Array(0));
-      return vm.writeResult(ptrOut, sizeOut, serializePairs(v.map.bytePairs()));
+      const m = readableMap(vm, eff(), mt);
+      if (!m || m.size === 0) return vm.writeResult(ptrOut, sizeOut, new Uint8Array(0));
+      return vm.writeResult(ptrOut, sizeOut, m.serialize());
     },
     proxy_get_header_map_size(mt: number, out: number) {
       if (mt >>> 0 > MAX_MAP_TYPE || mt >= 4) return R.BadArgument;
-      const v = mapView(vm, eff(), mt);
-      if (!v.map || !v.writable) return R.BadArgument;
-      vm.writeU32(out, v.map.byteSize());
+      const m = writableMapOf(eff(), mt);
+      if (!m) return R.BadArgument;
+      vm.writeU32(out, m.byteSize());
       return R.Ok;
     },
     proxy_add_header_map_value(mt: number, kPtr: number, kSize: number, vPtr: number, vSize: number) {
@@ -241,11 +251,11 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       const key = vm.readLatin1(kPtr, kSize);
       if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
       const c = eff();
-      const v = mapView(vm, c, mt);
-      if (!v.map || !v.writable) return { status: R.BadArgument, note: key };
-      v.map.remove(key);
+      const m = writableMapOf(c, mt);
+      if (!m) return noted(R.BadArgument, key);
+      m.remove(key);
       mutateRequestHeaders(c, mt);
-      return { status: R.Ok, note: key };
+      return noted(R.Ok, key);
     },
     proxy_set_header_map_pairs(mt: number, ptr: number, size: number) {
       const pairs = parsePairs(vm.read(ptr, size)); // malformed → [] → map cleared, Ok (§10.7)
@@ -369,6 +379,7 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       const m = vm.metrics.get(id >>> 0);
       if (!m) return R.NotFound;
       const s = vm.env.process.stat(m.name, m.type);
+      // counters are the common case: one comparison and one add
       if (m.type === 'counter') {
         if (delta <= 0n) return R.BadArgument;
         s.value += delta;
@@ -419,9 +430,9 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       const name = vm.readString(nPtr, nSize);
       const args = vm.read(aPtr, aSize);
       const r = callForeignFunction(vm, eff(), name, args);
-      if (r.status !== R.Ok) return { status: r.status, note: name };
-      if (ptrOut === 0) return { status: R.Ok, note: name };
-      return { status: vm.writeResult(ptrOut, sizeOut, r.result ?? new Uint8Array(0)), note: name };
+      if (r.status !== R.Ok) return noted(r.status, name);
+      if (ptrOut === 0) return noted(R.Ok, name);
+      return noted(vm.writeResult(ptrOut, sizeOut, r.result ?? EMPTY), name);
     },
 
     // ---- stream control (0.2.x)

@@ -437,19 +437,32 @@ export class HttpStream {
 
   // ------------------------------------------------------------------ views used by hostcalls
 
-  mapView(mt: number): { map: HeaderMap | null; writable: boolean; creatable: boolean; logPhase: boolean } {
-    const none = { map: null, writable: false, creatable: false, logPhase: this.logPhase };
-    if (this.logPhase) {
-      // read-only snapshot of request headers, response headers and trailers; request trailers: NotFound
-      const m = mt === 0 ? this.req.headers : mt === 2 ? this.res.headers : mt === 3 ? this.res.trailers : null;
-      return { ...none, map: m };
-    }
+  /** In on_log: the header maps are a read-only snapshot. */
+  get inLogPhase(): boolean { return this.logPhase; }
+
+  /**
+   * The map `mt` (0..3) as a hostcall may read it now, or null when it is not available. In on_log:
+   * request headers, response headers and trailers (read-only); request trailers: none.
+   */
+  readableMap(mt: number): HeaderMap | null {
+    if (this.logPhase) return mt === 0 ? this.req.headers : mt === 2 ? this.res.headers : mt === 3 ? this.res.trailers : null;
+    return this.writableMap(mt);
+  }
+
+  /** The map `mt` (0..3) if a hostcall may change it now (never in on_log). */
+  writableMap(mt: number): HeaderMap | null {
+    if (this.logPhase) return null;
     const s = mt === 0 || mt === 1 ? this.req : this.res;
-    if (mt === 0 || mt === 2) return s.headersAvail && s.headers ? { ...none, map: s.headers, writable: true } : none;
-    if (s.trailersAvail && s.trailers) return { ...none, map: s.trailers, writable: true };
-    // trailers can be created in the last body callback when none exist
-    if (s.current && s.inLastBody && !s.trailers) return { ...none, creatable: true };
-    return none;
+    if (mt === 0 || mt === 2) return s.headersAvail ? s.headers : null;
+    return s.trailersAvail ? s.trailers : null;
+  }
+
+  /** Trailers can be created in the last body callback when none exist (mt 1 or 3). */
+  canCreateTrailers(mt: number): boolean {
+    if (this.logPhase || mt === 0 || mt === 2) return false;
+    const s = mt === 1 ? this.req : this.res;
+    if (s.trailersAvail && s.trailers) return false;
+    return !!s.current && s.inLastBody && !s.trailers;
   }
 
   createTrailers(mt: number): HeaderMap {

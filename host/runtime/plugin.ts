@@ -106,6 +106,8 @@ export class Plugin {
   readonly routeCacheClears: RouteCacheClear[] = [];
   /** Observers (the emulator's strict mode). */
   onHostcall: ((r: HostcallRecord) => void) | null = null;
+  /** recordLimit: 0 keeps no records (and the hot paths then build none). */
+  readonly recordLimit: number;
   onTrap: ((t: TrapInfo) => void) | null = null;
 
   constructor(opts: PluginOptions) {
@@ -131,6 +133,7 @@ export class Plugin {
     this.callouts.afterDelivery = () => this.process.drain();
     const self = this;
     const limit = opts.recordLimit ?? 100_000;
+    this.recordLimit = limit;
     this.env = {
       process: this.process,
       abi: this.abi,
@@ -143,11 +146,14 @@ export class Plugin {
       log: (e) => recordBounded(self.logs, e, limit),
       hostcall: (r) => { recordBounded(self.hostcalls, r, limit); self.onHostcall?.(r); },
       callback: (r) => recordBounded(self.callbacks, r, limit),
+      get hostcallsRecorded() { return limit > 0 || self.onHostcall !== null; },
+      callbacksRecorded: limit > 0,
       trap: (t) => { self.traps.push(t); self.onTrap?.(t); },
       callouts: this.callouts,
       clusters,
       globalProperties: () => self.globals,
       routeCacheCleared: (streamId, kind) => {
+        if (limit <= 0) return;
         const w = self.workers.find((x) => x.vm.ctx(streamId)) ?? null;
         recordBounded(self.routeCacheClears, { worker: w?.index ?? -1, streamId, kind }, limit);
       },

@@ -7,44 +7,64 @@ export interface ProtoFields {
   varint(n: number): bigint | undefined;
 }
 
+/** One decoded message level; the getters read the last occurrence of a field (proto3 merge rule). */
+class Fields implements ProtoFields {
+  constructor(readonly fields: Map<number, Array<bigint | Uint8Array>>) {}
+  private last(n: number): bigint | Uint8Array | undefined { return this.fields.get(n)?.at(-1); }
+  str(n: number): string | undefined { const v = this.last(n); return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8') : undefined; }
+  bytes(n: number): Uint8Array | undefined { const v = this.last(n); return v instanceof Uint8Array ? v : undefined; }
+  varint(n: number): bigint | undefined { const v = this.last(n); return typeof v === 'bigint' ? v : undefined; }
+}
+
+/**
+ * A varint at b[at..]: its value and end, or null when truncated or longer than 10 bytes. Values of
+ * up to 7 bytes (49 bits) are summed as numbers; longer ones in BigInt (as before: the low 64+ bits, no overflow check).
+ */
+let vEnd = 0;
+function varintAt(b: Uint8Array, at: number): bigint | null {
+  let r = 0;
+  for (let i = 0; i < 7; i++) {
+    if (at >= b.length) return null;
+    const x = b[at++];
+    r += (x & 0x7f) * 2 ** (7 * i);
+    if (!(x & 0x80)) { vEnd = at; return BigInt(r); }
+  }
+  let big = BigInt(r), s = 49n;
+  for (let i = 7; i < 10; i++) {
+    if (at >= b.length) return null;
+    const x = b[at++];
+    big |= BigInt(x & 0x7f) << s;
+    if (!(x & 0x80)) { vEnd = at; return big; }
+    s += 7n;
+  }
+  return null;
+}
+
 /** Decode one message level; null if the bytes are not valid wire format. */
 export function decodeProto(b: Uint8Array): ProtoFields | null {
   const fields = new Map<number, Array<bigint | Uint8Array>>();
   let p = 0;
-  const varint = (): bigint | null => {
-    let r = 0n, s = 0n;
-    for (let i = 0; i < 10; i++) {
-      if (p >= b.length) return null;
-      const x = b[p++];
-      r |= BigInt(x & 0x7f) << s;
-      if (!(x & 0x80)) return r;
-      s += 7n;
-    }
-    return null;
-  };
   while (p < b.length) {
-    const key = varint();
+    const key = varintAt(b, p);
     if (key === null) return null;
+    p = vEnd;
     const num = Number(key >> 3n), wt = Number(key & 7n);
     if (num === 0) return null;
     let v: bigint | Uint8Array;
-    if (wt === 0) { const x = varint(); if (x === null) return null; v = x; }
+    if (wt === 0) { const x = varintAt(b, p); if (x === null) return null; p = vEnd; v = x; }
     else if (wt === 2) {
-      const l = varint();
-      if (l === null || p + Number(l) > b.length) return null;
+      const l = varintAt(b, p);
+      if (l === null) return null;
+      p = vEnd;
+      if (p + Number(l) > b.length) return null;
       v = b.slice(p, p + Number(l)); p += Number(l);
     } else if (wt === 1) { if (p + 8 > b.length) return null; v = b.slice(p, p + 8); p += 8; }
     else if (wt === 5) { if (p + 4 > b.length) return null; v = b.slice(p, p + 4); p += 4; }
     else return null;
-    (fields.get(num) ?? fields.set(num, []).get(num)!).push(v);
+    const list = fields.get(num);
+    if (list) list.push(v); else fields.set(num, [v]);
   }
-  const last = (n: number) => fields.get(n)?.at(-1);
-  return {
-    fields,
-    str: (n) => { const v = last(n); return v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : undefined; },
-    bytes: (n) => { const v = last(n); return v instanceof Uint8Array ? v : undefined; },
-    varint: (n) => { const v = last(n); return typeof v === 'bigint' ? v : undefined; },
-  };
+  return new Fields(fields);
 }
 
 /** Encode helpers for tests: length-delimited / varint fields. */

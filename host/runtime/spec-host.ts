@@ -56,6 +56,8 @@ export class SpecHost {
       log: (e) => self.logs.push(e),
       hostcall: (r) => self.hostcalls.push(r),
       callback: () => {},
+      hostcallsRecorded: true,
+      callbacksRecorded: false,
       trap: () => {},
       callouts: new CalloutRegistry(),
       clusters: new Set(opts.clusters ?? []),

@@ -28,6 +28,12 @@ export interface VmEnv {
   log(e: LogEntry): void;
   hostcall(r: HostcallRecord): void;
   callback(r: CallbackRecord): void;
+  /**
+   * Whether hostcall / callback records are wanted (a record limit above 0, or an observer). When not,
+   * the import wrapper and callExport build no record objects and hostcalls compute no notes.
+   */
+  readonly hostcallsRecorded: boolean;
+  readonly callbacksRecorded: boolean;
   trap(t: TrapInfo): void;
   callouts: CalloutRegistry;
   clusters: ReadonlySet<string>;
@@ -112,7 +118,8 @@ export class WasmVm {
         const sig = table.get(`${imp.module}.${imp.name}`);
         const impl = imp.module === 'env' ? env[imp.name] : wasi[imp.name];
         const voidResult = sig ? sig.results.length === 0 : false;
-        slot[imp.name] = this.wrap(`${imp.module}.${imp.name}`, impl ?? (() => (imp.module === 'env' ? WasmResult.Unimplemented : 52)), voidResult);
+        const fallback = () => (imp.module === 'env' ? WasmResult.Unimplemented : 52);
+        slot[imp.name] = this.wrap(`${imp.module}.${imp.name}`, impl ?? fallback, voidResult, sig ? sig.params.length : -1);
       } else if (imp.kind === 'memory') {
         const m = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
         slot[imp.name] = m;
@@ -169,25 +176,30 @@ export class WasmVm {
     if (this.failed) return { ok: false };
     const fn = this.exports[name];
     if (!fn) return { ok: true, value: undefined, missing: true };
-    const saved = [this.current, this.effective, this.currentCallback] as const;
+    const current = this.current, effective = this.effective, callback = this.currentCallback;
     this.current = ctxId;
     this.effective = ctxId;
     this.currentCallback = name;
     this.depth++;
-    const rec: CallbackRecord = { worker: this.worker, vmLabel: this.label, name, args, result: undefined };
-    this.env.callback(rec);
+    const rec: CallbackRecord | null = this.env.callbacksRecorded
+      ? { worker: this.worker, vmLabel: this.label, name, args, result: undefined } : null;
+    if (rec) this.env.callback(rec);
     try {
-      const v = fn(...args);
-      rec.result = typeof v === 'number' ? v >>> 0 : undefined;
-      return { ok: true, value: rec.result, missing: false };
+      const v = args.length === 1 ? fn(args[0]) : args.length === 2 ? fn(args[0], args[1])
+        : args.length === 3 ? fn(args[0], args[1], args[2]) : fn(...args);
+      const result = typeof v === 'number' ? v >>> 0 : undefined;
+      if (rec) rec.result = result;
+      return { ok: true, value: result, missing: false };
     } catch (e) {
-      rec.trapped = true;
+      if (rec) rec.trapped = true;
       this.markFailed(e, name);
       return { ok: false };
     } finally {
-      [this.current, this.effective, this.currentCallback] = saved;
+      this.current = current;
+      this.effective = effective;
+      this.currentCallback = callback;
       this.depth--;
-      if (this.depth === 0) this.flush();
+      if (this.depth === 0 && this.fifo.length) this.flush();
     }
   }
 
@@ -198,7 +210,7 @@ export class WasmVm {
       return work();
     } finally {
       this.depth--;
-      if (this.depth === 0) this.flush();
+      if (this.depth === 0 && this.fifo.length) this.flush();
     }
   }
 
@@ -241,9 +253,24 @@ export class WasmVm {
 
   // ------------------------------------------------------------------ memory
 
+  // Views over linear memory, re-made only when the memory grew (memory.buffer is replaced then):
+  // making them per call cost more than most hostcalls' own work.
+  private viewOf: ArrayBuffer | null = null;
+  private u8 = new Uint8Array(0);
+  private dv = new DataView(new ArrayBuffer(0));
+  private buf = Buffer.alloc(0);
+
   private mem(): Uint8Array {
-    if (!this.memory) throw new OutOfBounds('module has no memory');
-    return new Uint8Array(this.memory.buffer);
+    const m = this.memory;
+    if (!m) throw new OutOfBounds('module has no memory');
+    const b = m.buffer;
+    if (b !== this.viewOf) {
+      this.viewOf = b;
+      this.u8 = new Uint8Array(b);
+      this.dv = new DataView(b);
+      this.buf = Buffer.from(b);
+    }
+    return this.u8;
   }
   pages(): number { return this.memory ? this.memory.buffer.byteLength / 65536 : 0; }
 
@@ -251,36 +278,69 @@ export class WasmVm {
     ptr >>>= 0; len >>>= 0;
     if (ptr + len > this.mem().length) throw new OutOfBounds(`${ptr}+${len}`);
   }
+  /** A copy of guest bytes (the caller may keep it). */
   read(ptr: number, len: number): Uint8Array {
     ptr >>>= 0; len >>>= 0;
     const m = this.mem();
     if (ptr + len > m.length) throw new OutOfBounds(`${ptr}+${len}`);
     return m.slice(ptr, ptr + len);
   }
-  readString(ptr: number, len: number): string { return Buffer.from(this.read(ptr, len)).toString('utf8'); }
-  readLatin1(ptr: number, len: number): string { return Buffer.from(this.read(ptr, len)).toString('latin1'); }
+  /** Guest bytes without a copy: valid only until the guest runs again (or memory grows). */
+  view(ptr: number, len: number): Uint8Array {
+    ptr >>>= 0; len >>>= 0;
+    const m = this.mem();
+    if (ptr + len > m.length) throw new OutOfBounds(`${ptr}+${len}`);
+    return m.subarray(ptr, ptr + len);
+  }
+  /** UTF-8 decode (invalid sequences → U+FFFD, as Buffer#toString). */
+  readString(ptr: number, len: number): string {
+    ptr >>>= 0; len >>>= 0;
+    const m = this.mem();
+    if (ptr + len > m.length) throw new OutOfBounds(`${ptr}+${len}`);
+    return len === 0 ? '' : this.buf.toString('utf8', ptr, ptr + len);
+  }
+  /** One char per byte (lossless); short keys by a char loop, which beats a native call for them. */
+  readLatin1(ptr: number, len: number): string {
+    ptr >>>= 0; len >>>= 0;
+    const m = this.mem();
+    const end = ptr + len;
+    if (end > m.length) throw new OutOfBounds(`${ptr}+${len}`);
+    if (len > 24) return this.buf.toString('latin1', ptr, end);
+    let s = '';
+    for (let i = ptr; i < end; i++) s += String.fromCharCode(m[i]);
+    return s;
+  }
   write(ptr: number, bytes: Uint8Array): void {
     ptr >>>= 0;
     const m = this.mem();
     if (ptr + bytes.length > m.length) throw new OutOfBounds(`${ptr}+${bytes.length}`);
     m.set(bytes, ptr);
   }
+  /** A latin1 string (one byte per char) into guest memory. */
+  writeLatin1(ptr: number, s: string): void {
+    ptr >>>= 0;
+    const m = this.mem();
+    const n = s.length;
+    if (ptr + n > m.length) throw new OutOfBounds(`${ptr}+${n}`);
+    if (n > 24) { this.buf.write(s, ptr, n, 'latin1'); return; }
+    for (let i = 0; i < n; i++) m[ptr + i] = s.charCodeAt(i);
+  }
   writeU32(ptr: number, v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v >>> 0, true);
-    this.write(ptr, b);
+    ptr >>>= 0;
+    if (ptr + 4 > this.mem().length) throw new OutOfBounds(`${ptr}+4`);
+    this.dv.setUint32(ptr, v >>> 0, true);
   }
   writeU64(ptr: number, v: bigint): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
-    this.write(ptr, b);
+    ptr >>>= 0;
+    if (ptr + 8 > this.mem().length) throw new OutOfBounds(`${ptr}+8`);
+    this.dv.setBigUint64(ptr, BigInt.asUintN(64, v), true);
   }
 
   /** Guest allocation through malloc / proxy_on_memory_allocate, restricted, VM context current. */
   alloc(size: number): number {
     const fn = this.exports[this.env.allocator];
     if (!fn) return 0;
-    const saved = [this.current, this.effective, this.restricted] as const;
+    const current = this.current, effective = this.effective, restricted = this.restricted;
     this.current = 0;
     this.effective = 0;
     this.restricted = 'alloc';
@@ -290,7 +350,9 @@ export class WasmVm {
       this.markFailed(e, this.env.allocator);
       throw new HostTrap(`allocator trapped: ${e instanceof Error ? e.message : e}`);
     } finally {
-      [this.current, this.effective, this.restricted] = saved;
+      this.current = current;
+      this.effective = effective;
+      this.restricted = restricted;
     }
   }
 
@@ -307,21 +369,57 @@ export class WasmVm {
     return WasmResult.Ok;
   }
 
+  /** writeResult for a latin1 string (a header value) without making a byte array first. */
+  writeResultLatin1(ptrOut: number, sizeOut: number, s: string): number {
+    let p = 0;
+    if (s.length > 0) {
+      p = this.alloc(s.length);
+      if (p === 0) return WasmResult.InvalidMemoryAccess;
+      this.writeLatin1(p, s);
+    }
+    this.writeU32(ptrOut, p);
+    this.writeU32(sizeOut, s.length);
+    return WasmResult.Ok;
+  }
+
   // ------------------------------------------------------------------ import wrapper
 
-  private wrap(key: string, impl: Function, voidResult: boolean): Function {
+  /** Refuse a hostcall in a restricted phase or with no current context (both trap the guest). */
+  private gate(key: string, proxy: boolean): void {
+    if (this.restricted) {
+      const allowed = this.restricted === 'start' ? START_ALLOWED_HOSTCALLS : ALLOCATOR_ALLOWED_HOSTCALLS;
+      if (!allowed.has(key)) {
+        throw new HostTrap(`restricted_callback: ${key} called during ${this.restricted === 'start' ? this.currentCallback : 'the allocator'}`);
+      }
+    }
+    if (this.current === -1 && proxy) {
+      // A wasm start section: cpp-host dereferences a null current context (§10.27) [inferred: trap].
+      throw new HostTrap(`hostcall ${key} from a wasm start section (no current context)`);
+    }
+  }
+
+  /**
+   * Wrap a hostcall implementation: restricted phases, exceptions → status (OutOfBounds →
+   * InvalidMemoryAccess / EFAULT, anything else → InternalFailure / ENOSYS; HostTrap traps the guest),
+   * `{status, note}` results unwrapped, and a HostcallRecord when records are wanted. The untraced path
+   * is one closure of the import's arity (no rest array, no record).
+   */
+  private wrap(key: string, impl: Function, voidResult: boolean, arity: number): Function {
     const name = key.slice(key.indexOf('.') + 1);
-    return (...args: Array<number | bigint>) => {
-      if (this.restricted) {
-        const allowed = this.restricted === 'start' ? START_ALLOWED_HOSTCALLS : ALLOCATOR_ALLOWED_HOSTCALLS;
-        if (!allowed.has(key)) {
-          throw new HostTrap(`restricted_callback: ${key} called during ${this.restricted === 'start' ? this.currentCallback : 'the allocator'}`);
-        }
-      }
-      if (this.current === -1 && key.startsWith('env.proxy_')) {
-        // A wasm start section: cpp-host dereferences a null current context (§10.27) [inferred: trap].
-        throw new HostTrap(`hostcall ${key} from a wasm start section (no current context)`);
-      }
+    const env = key.startsWith('env.');
+    const proxy = key.startsWith('env.proxy_');
+    const failed = (e: unknown): unknown => {
+      if (e instanceof OutOfBounds) return voidResult ? undefined : env ? WasmResult.InvalidMemoryAccess : 21;
+      if (e instanceof HostTrap) throw e;
+      return voidResult ? undefined : env ? WasmResult.InternalFailure : 52;
+    };
+    const out = (r: unknown): unknown => {
+      if (voidResult) return undefined;
+      if (typeof r === 'object' && r !== null && 'status' in r) return (r as { status: number }).status;
+      return r;
+    };
+    const traced = (...args: Array<number | bigint>) => {
+      if (this.restricted !== null || this.current === -1) this.gate(key, proxy);
       const rec: HostcallRecord = {
         worker: this.worker, vmLabel: this.label, name, args, status: undefined, contextId: this.effective,
       };
@@ -329,12 +427,8 @@ export class WasmVm {
       try {
         r = impl(...args);
       } catch (e) {
-        if (e instanceof OutOfBounds) r = voidResult ? undefined : key.startsWith('env.') ? WasmResult.InvalidMemoryAccess : 21;
-        else if (e instanceof HostTrap) throw e;
-        else {
-          rec.note = `host error: ${e instanceof Error ? e.stack : e}`;
-          r = voidResult ? undefined : key.startsWith('env.') ? WasmResult.InternalFailure : 52;
-        }
+        if (!(e instanceof OutOfBounds) && !(e instanceof HostTrap)) rec.note = `host error: ${e instanceof Error ? e.stack : e}`;
+        r = failed(e);
       }
       if (!voidResult) rec.status = r as number;
       if (typeof r === 'object' && r && 'status' in r) {
@@ -346,6 +440,50 @@ export class WasmVm {
       }
       this.env.hostcall(rec);
       return voidResult ? undefined : r;
+    };
+    const vm = this;
+    type A = number | bigint;
+    switch (arity) {
+      case 0: return () => {
+        if (vm.env.hostcallsRecorded) return traced();
+        if (vm.restricted !== null || vm.current === -1) vm.gate(key, proxy);
+        try { return out(impl()); } catch (e) { return failed(e); }
+      };
+      case 1: return (a: A) => {
+        if (vm.env.hostcallsRecorded) return traced(a);
+        if (vm.restricted !== null || vm.current === -1) vm.gate(key, proxy);
+        try { return out(impl(a)); } catch (e) { return failed(e); }
+      };
+      case 2: return (a: A, b: A) => {
+        if (vm.env.hostcallsRecorded) return traced(a, b);
+        if (vm.restricted !== null || vm.current === -1) vm.gate(key, proxy);
+        try { return out(impl(a, b)); } catch (e) { return failed(e); }
+      };
+      case 3: return (a: A, b: A, c: A) => {
+        if (vm.env.hostcallsRecorded) return traced(a, b, c);
+        if (vm.restricted !== null || vm.current === -1) vm.gate(key, proxy);
+        try { return out(impl(a, b, c)); } catch (e) { return failed(e); }
+      };
+      case 4: return (a: A, b: A, c: A, d: A) => {
+        if (vm.env.hostcallsRecorded) return traced(a, b, c, d);
+        if (vm.restricted !== null || vm.current === -1) vm.gate(key, proxy);
+        try { return out(impl(a, b, c, d)); } catch (e) { return failed(e); }
+      };
+      case 5: return (a: A, b: A, c: A, d: A, e5: A) => {
+        if (vm.env.hostcallsRecorded) return traced(a, b, c, d, e5);
+        if (vm.restricted !== null || vm.current === -1) vm.gate(key, proxy);
+        try { return out(impl(a, b, c, d, e5)); } catch (e) { return failed(e); }
+      };
+      case 6: return (a: A, b: A, c: A, d: A, e5: A, f: A) => {
+        if (vm.env.hostcallsRecorded) return traced(a, b, c, d, e5, f);
+        if (vm.restricted !== null || vm.current === -1) vm.gate(key, proxy);
+        try { return out(impl(a, b, c, d, e5, f)); } catch (e) { return failed(e); }
+      };
+    }
+    return (...args: A[]) => {
+      if (vm.env.hostcallsRecorded) return traced(...args);
+      if (vm.restricted !== null || vm.current === -1) vm.gate(key, proxy);
+      try { return out(impl(...args)); } catch (e) { return failed(e); }
     };
   }
 }

@@ -4,6 +4,9 @@ import { guestLog } from './hostcalls.ts';
 import type { WasmVm } from './vm.ts';
 import { randomFillSync } from 'node:crypto';
 
+const RANDOM_POOL = new Uint8Array(4096);
+let randomAt = RANDOM_POOL.length;
+
 export function buildWasi(vm: WasmVm): Record<string, Function> {
   const env = () => Object.entries(vm.env.envVars).map(([k, v]) => Buffer.from(`${k}=${v}\0`));
   const stub = (errno: number) => () => errno;
@@ -74,10 +77,15 @@ export function buildWasi(vm: WasmVm): Record<string, Function> {
       return E.SUCCESS;
     },
     random_get(ptr: number, len: number) {
-      if (len >>> 0 > 65536) return E.INVAL;
-      const b = new Uint8Array(len >>> 0);
-      randomFillSync(b);
-      vm.write(ptr, b);
+      len >>>= 0;
+      if (len > 65536) return E.INVAL;
+      vm.check(ptr, len);
+      // Small requests are served from a pool of crypto randomness refilled 4 KiB at a time (one
+      // randomFillSync per request costs more than the rest of the hostcall); each byte is used once.
+      if (len > RANDOM_POOL.length) { vm.write(ptr, randomFillSync(new Uint8Array(len))); return E.SUCCESS; }
+      if (randomAt + len > RANDOM_POOL.length) { randomFillSync(RANDOM_POOL); randomAt = 0; }
+      vm.write(ptr, RANDOM_POOL.subarray(randomAt, randomAt + len));
+      randomAt += len;
       return E.SUCCESS;
     },
     sched_yield: () => E.SUCCESS,
