@@ -31,6 +31,32 @@ export class HeaderMap {
     for (let i = from; i < e.length; i++) if (e[i][0] === k) return i;
     return -1;
   }
+  /**
+   * Index of the first entry whose key is the guest's key bytes m[p, p+n) lower-cased, compared in
+   * place (a hostcall then makes no key string); -1 if none.
+   */
+  indexOfBytes(m: Uint8Array, p: number, n: number): number {
+    const e = this.entries;
+    outer: for (let i = 0; i < e.length; i++) {
+      const k = e[i][0];
+      if (k.length !== n) continue;
+      for (let j = 0; j < n; j++) {
+        let b = m[p + j];
+        if (b >= 65 && b <= 90) b += 32;
+        if (k.charCodeAt(j) !== b) continue outer;
+      }
+      return i;
+    }
+    return -1;
+  }
+  /** replace() when the key is already at index i (from indexOfBytes): that entry keeps its place. */
+  replaceAt(i: number, value: string): void {
+    const k = this.entries[i][0];
+    this.entries[i] = [k, value];
+    if (this.indexOf(k, i + 1) >= 0) this.removeFrom(k, i + 1);
+  }
+  /** remove() when the key's first entry is at index i (from indexOfBytes). */
+  removeAt(i: number): void { this.removeFrom(this.entries[i][0], i); }
   /** First value only (get_header_map_value). */
   get(key: string): string | undefined {
     const i = this.indexOf(lowerKey(key));
@@ -100,10 +126,8 @@ export class HeaderMap {
 }
 
 /** A test-supplied (UTF-16) string as its UTF-8 bytes, one char per byte; ASCII is already that. */
-const utf8AsLatin1 = (s: string): string => {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'utf8').toString('latin1');
-  return s;
-};
+const NON_ASCII = /[^\x00-\x7f]/;
+const utf8AsLatin1 = (s: string): string => (NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s);
 
 /** Accept test-supplied headers: [[k,v],…] or {k: v} or a HeaderMap. Values are UTF-8 → bytes. */
 export type HeadersInit = Array<[string, string]> | Record<string, string> | HeaderMap;
@@ -112,6 +136,9 @@ export function toHeaderMap(h: HeadersInit | undefined): HeaderMap {
   if (h instanceof HeaderMap) return h.clone();
   const list = Array.isArray(h) ? h : Object.entries(h);
   const m = new HeaderMap();
-  for (const [k, v] of list) m.entries.push([lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)]);
+  for (let i = 0; i < list.length; i++) {
+    const [k, v] = list[i];
+    m.entries.push([lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)]);
+  }
   return m;
 }

@@ -104,16 +104,19 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
 
   /** add (addCopy: another entry) or replace (setCopy: one entry for the key) in a writable map. */
   const writeHeader = (mt: number, kPtr: number, kSize: number, vPtr: number, vSize: number, op: 'add' | 'replace') => {
-    const key = vm.readLatin1(kPtr, kSize);
+    const mem = vm.memory8(kPtr, kSize);
     const val = vm.readLatin1(vPtr, vSize);
     if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
     const c = eff();
     const m = writableMap(c, mt);
-    if (!m) return noted(R.BadArgument, key);
-    if (op === 'add') m.add(key, val);
-    else m.replace(key, val);
+    const recorded = vm.env.hostcallsRecorded;
+    const note = recorded ? vm.readLatin1(kPtr, kSize) : '';
+    if (!m) return recorded ? { status: R.BadArgument, note } : R.BadArgument;
+    const i = op === 'replace' ? m.indexOfBytes(mem, kPtr >>> 0, kSize >>> 0) : -1;
+    if (i >= 0) m.replaceAt(i, val);
+    else m.add(recorded ? note : vm.readLatin1(kPtr, kSize), val); // add, or replace of an absent key
     mutateRequestHeaders(c, mt);
-    return noted(R.Ok, key);
+    return recorded ? { status: R.Ok, note } : R.Ok;
   };
 
   return {
@@ -216,17 +219,18 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
 
     // ---- header maps
     proxy_get_header_map_value(mt: number, kPtr: number, kSize: number, ptrOut: number, sizeOut: number) {
-      const key = vm.readLatin1(kPtr, kSize);
+      const mem = vm.memory8(kPtr, kSize);
       if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
       const c = eff();
       const m = readableMap(vm, c, mt);
-      if (!m) return noted(c?.kind === 'http' && mt < 4 && c.stream.inLogPhase ? R.NotFound : R.BadArgument, key);
-      const val = m.get(key);
-      if (val === undefined) {
-        if (abi === '0.1.0') return vm.writeResult(ptrOut, sizeOut, new Uint8Array(0));
-        return noted(R.NotFound, key);
+      const note = vm.env.hostcallsRecorded ? vm.readLatin1(kPtr, kSize) : '';
+      if (!m) return noted(c?.kind === 'http' && mt < 4 && c.stream.inLogPhase ? R.NotFound : R.BadArgument, note);
+      const i = m.indexOfBytes(mem, kPtr >>> 0, kSize >>> 0);
+      if (i < 0) {
+        if (abi === '0.1.0') return vm.writeResult(ptrOut, sizeOut, EMPTY);
+        return noted(R.NotFound, note);
       }
-      return noted(vm.writeResultLatin1(ptrOut, sizeOut, val), key);
+      return noted(vm.writeResultLatin1(ptrOut, sizeOut, m.entries[i][1]), note);
     },
     proxy_get_header_map_pairs(mt: number, ptrOut: number, sizeOut: number) {
       if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
@@ -248,14 +252,16 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       return writeHeader(mt, kPtr, kSize, vPtr, vSize, 'replace');
     },
     proxy_remove_header_map_value(mt: number, kPtr: number, kSize: number) {
-      const key = vm.readLatin1(kPtr, kSize);
+      const mem = vm.memory8(kPtr, kSize);
       if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
       const c = eff();
       const m = writableMapOf(c, mt);
-      if (!m) return noted(R.BadArgument, key);
-      m.remove(key);
+      const note = vm.env.hostcallsRecorded ? vm.readLatin1(kPtr, kSize) : '';
+      if (!m) return noted(R.BadArgument, note);
+      const i = m.indexOfBytes(mem, kPtr >>> 0, kSize >>> 0);
+      if (i >= 0) m.removeAt(i);
       mutateRequestHeaders(c, mt);
-      return noted(R.Ok, key);
+      return noted(R.Ok, note);
     },
     proxy_set_header_map_pairs(mt: number, ptr: number, size: number) {
       const pairs = parsePairs(vm.read(ptr, size)); // malformed → [] → map cleared, Ok (§10.7)

@@ -72,9 +72,13 @@ export class HttpStream {
   readonly req = new Dir();
   readonly res = new Dir();
   readonly properties: Map<string, PropertyValue>;
-  readonly filterState = new Map<string, { value: Uint8Array }>();
-  readonly envoyFilterState = new Map<string, { value: Uint8Array; span: number }>();
-  readonly declaredProperties = new Map<string, { readonly: boolean; type: number; span: number }>();
+  // Made on first use: most streams never touch them, and three Maps per stream cost more than a no-op filter.
+  private fs: Map<string, { value: Uint8Array }> | null = null;
+  private efs: Map<string, { value: Uint8Array; span: number }> | null = null;
+  private decl: Map<string, { readonly: boolean; type: number; span: number }> | null = null;
+  get filterState(): Map<string, { value: Uint8Array }> { return (this.fs ??= new Map()); }
+  get envoyFilterState(): Map<string, { value: Uint8Array; span: number }> { return (this.efs ??= new Map()); }
+  get declaredProperties(): Map<string, { readonly: boolean; type: number; span: number }> { return (this.decl ??= new Map()); }
   readonly protocol: string;
   readonly connectionId: number;
   readonly startNs: bigint;

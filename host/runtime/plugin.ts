@@ -104,8 +104,13 @@ export class Plugin {
   readonly callbacks: CallbackRecord[] = [];
   readonly traps: TrapInfo[] = [];
   readonly routeCacheClears: RouteCacheClear[] = [];
-  /** Observers (the emulator's strict mode). */
-  onHostcall: ((r: HostcallRecord) => void) | null = null;
+  /** Observers (the emulator's strict mode). Setting onHostcall turns hostcall records on. */
+  private hostcallObserver: ((r: HostcallRecord) => void) | null = null;
+  get onHostcall(): ((r: HostcallRecord) => void) | null { return this.hostcallObserver; }
+  set onHostcall(f: ((r: HostcallRecord) => void) | null) {
+    this.hostcallObserver = f;
+    this.env.hostcallsRecorded = this.recordLimit > 0 || f !== null;
+  }
   /** recordLimit: 0 keeps no records (and the hot paths then build none). */
   readonly recordLimit: number;
   onTrap: ((t: TrapInfo) => void) | null = null;
@@ -146,7 +151,7 @@ export class Plugin {
       log: (e) => recordBounded(self.logs, e, limit),
       hostcall: (r) => { recordBounded(self.hostcalls, r, limit); self.onHostcall?.(r); },
       callback: (r) => recordBounded(self.callbacks, r, limit),
-      get hostcallsRecorded() { return limit > 0 || self.onHostcall !== null; },
+      hostcallsRecorded: limit > 0,
       callbacksRecorded: limit > 0,
       trap: (t) => { self.traps.push(t); self.onTrap?.(t); },
       callouts: this.callouts,

@@ -7,11 +7,14 @@ export interface ProtoFields {
   varint(n: number): bigint | undefined;
 }
 
+/** Buffer#toString('utf8')'s own decoder, on any Uint8Array (no Buffer object per call). */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, s: number, e: number): string }).utf8Slice;
+
 /** One decoded message level; the getters read the last occurrence of a field (proto3 merge rule). */
 class Fields implements ProtoFields {
   constructor(readonly fields: Map<number, Array<bigint | Uint8Array>>) {}
   private last(n: number): bigint | Uint8Array | undefined { return this.fields.get(n)?.at(-1); }
-  str(n: number): string | undefined { const v = this.last(n); return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8') : undefined; }
+  str(n: number): string | undefined { const v = this.last(n); return v instanceof Uint8Array ? utf8Slice.call(v, 0, v.length) : undefined; }
   bytes(n: number): Uint8Array | undefined { const v = this.last(n); return v instanceof Uint8Array ? v : undefined; }
   varint(n: number): bigint | undefined { const v = this.last(n); return typeof v === 'bigint' ? v : undefined; }
 }

@@ -32,7 +32,7 @@ export interface VmEnv {
    * Whether hostcall / callback records are wanted (a record limit above 0, or an observer). When not,
    * the import wrapper and callExport build no record objects and hostcalls compute no notes.
    */
-  readonly hostcallsRecorded: boolean;
+  hostcallsRecorded: boolean;
   readonly callbacksRecorded: boolean;
   trap(t: TrapInfo): void;
   callouts: CalloutRegistry;
@@ -44,6 +44,13 @@ export interface VmEnv {
   /** gRPC / HTTP stream events after the VM failed (fail policy). */
   onVmFailed(vm: WasmVm): void;
 }
+
+/** Buffer's own (undocumented, long-stable) codec methods: toString/write without argument parsing. */
+type NodeBuffer = Buffer & {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number, length: number): number;
+};
 
 export type CallOutcome = { ok: true; value: number | undefined; missing: boolean } | { ok: false };
 
@@ -258,9 +265,11 @@ export class WasmVm {
   private viewOf: ArrayBuffer | null = null;
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
-  private buf = Buffer.alloc(0);
+  private buf = Buffer.alloc(0) as NodeBuffer;
 
   private mem(): Uint8Array {
+    // memory.grow detaches the old buffer (its views read length 0): only then look at memory.buffer.
+    if (this.u8.length !== 0) return this.u8;
     const m = this.memory;
     if (!m) throw new OutOfBounds('module has no memory');
     const b = m.buffer;
@@ -268,9 +277,15 @@ export class WasmVm {
       this.viewOf = b;
       this.u8 = new Uint8Array(b);
       this.dv = new DataView(b);
-      this.buf = Buffer.from(b);
+      this.buf = Buffer.from(b) as NodeBuffer;
     }
     return this.u8;
+  }
+  /** All of linear memory after checking that [ptr, ptr+len) lies in it (for byte-wise reads in place). */
+  memory8(ptr: number, len: number): Uint8Array {
+    const m = this.mem();
+    if ((ptr >>> 0) + (len >>> 0) > m.length) throw new OutOfBounds(`${ptr >>> 0}+${len >>> 0}`);
+    return m;
   }
   pages(): number { return this.memory ? this.memory.buffer.byteLength / 65536 : 0; }
 
@@ -297,18 +312,15 @@ export class WasmVm {
     ptr >>>= 0; len >>>= 0;
     const m = this.mem();
     if (ptr + len > m.length) throw new OutOfBounds(`${ptr}+${len}`);
-    return len === 0 ? '' : this.buf.toString('utf8', ptr, ptr + len);
+    return len === 0 ? '' : this.buf.utf8Slice(ptr, ptr + len);
   }
-  /** One char per byte (lossless); short keys by a char loop, which beats a native call for them. */
+  /** One char per byte (lossless). */
   readLatin1(ptr: number, len: number): string {
     ptr >>>= 0; len >>>= 0;
     const m = this.mem();
     const end = ptr + len;
     if (end > m.length) throw new OutOfBounds(`${ptr}+${len}`);
-    if (len > 24) return this.buf.toString('latin1', ptr, end);
-    let s = '';
-    for (let i = ptr; i < end; i++) s += String.fromCharCode(m[i]);
-    return s;
+    return len === 0 ? '' : this.buf.latin1Slice(ptr, end);
   }
   write(ptr: number, bytes: Uint8Array): void {
     ptr >>>= 0;
@@ -322,7 +334,7 @@ export class WasmVm {
     const m = this.mem();
     const n = s.length;
     if (ptr + n > m.length) throw new OutOfBounds(`${ptr}+${n}`);
-    if (n > 24) { this.buf.write(s, ptr, n, 'latin1'); return; }
+    if (n > 16) { this.buf.latin1Write(s, ptr, n); return; }
     for (let i = 0; i < n; i++) m[ptr + i] = s.charCodeAt(i);
   }
   writeU32(ptr: number, v: number): void {
