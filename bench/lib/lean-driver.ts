@@ -39,14 +39,18 @@ export interface LeanModule {
 }
 
 type Pairs = Array<[string, string]>;
+/** Buffer's own latin1 codec (what toString("latin1") / write(…, "latin1") call), without argument parsing. */
+type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(s: string, at: number, n: number): number };
+const CLEAR_ROUTE_CACHE = "clear_route_cache";
 
 export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions = {}): Promise<LeanModule> {
   const mod = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   let memory!: WebAssembly.Memory;
   let malloc!: Function;
   // views are re-made only when memory grew (making them on every call costs more than the guest)
-  let buf: ArrayBuffer | null = null, u8 = new Uint8Array(0), dv = new DataView(new ArrayBuffer(0));
-  const refresh = () => { if (memory.buffer !== buf) { buf = memory.buffer; u8 = new Uint8Array(buf); dv = new DataView(buf); } };
+  // (memory.grow detaches the old buffer, so a view of length 0 is the only time to look at memory.buffer)
+  let u8 = new Uint8Array(0), dv = new DataView(new ArrayBuffer(0)), nb = Buffer.alloc(0) as LatinBuffer;
+  const refresh = () => { if (u8.length === 0) { const b = memory.buffer; u8 = new Uint8Array(b); dv = new DataView(b); nb = Buffer.from(b) as LatinBuffer; } };
   const counts = { logs: 0, headerReads: 0, headerWrites: 0, randomBytes: 0, foreign: 0, routeCacheClears: 0, localReplies: 0 };
   const logLevel = o.logLevel ?? 2;
   const config = enc.encode(o.pluginConfig ?? "");
@@ -65,18 +69,28 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
   /** Guest bytes as a string, one char per byte (exact round trip of any bytes). */
   const str = (p: number, n: number) => {
     refresh();
-    if (n > 64) return Buffer.from(u8.buffer, p, n).toString("latin1");
-    let s = "";
-    for (let i = p; i < p + n; i++) s += String.fromCharCode(u8[i]);
-    return s;
+    return n === 0 ? "" : nb.latin1Slice(p, p + n);
+  };
+  /** Whether the guest's bytes [p, p+n) are the string k, one char per byte (compared in place). */
+  const same = (k: string, p: number, n: number) => {
+    if (k.length !== n) return false;
+    refresh();
+    for (let j = 0; j < n; j++) if (k.charCodeAt(j) !== u8[p + j]) return false;
+    return true;
+  };
+  /** Index of the first entry whose key is exactly the guest's bytes [p, p+n); -1 if none. */
+  const find = (m: Pairs, p: number, n: number, from = 0) => {
+    for (let i = from; i < m.length; i++) if (same(m[i][0], p, n)) return i;
+    return -1;
   };
   /** A result the host returns through the guest allocator; empty → (0,0) with no allocation. */
   const give = (b: Uint8Array | string, outP: number, outL: number) => {
     const n = b.length;
     const p = n === 0 ? 0 : (malloc(n) as number) >>> 0;
     refresh();
-    if (typeof b === "string") for (let i = 0; i < n; i++) u8[p + i] = b.charCodeAt(i);
-    else u8.set(b, p);
+    if (typeof b !== "string") u8.set(b, p);
+    else if (n > 16) nb.latin1Write(b, p, n);
+    else for (let i = 0; i < n; i++) u8[p + i] = b.charCodeAt(i);
     dv.setUint32(outP, p, true);
     dv.setUint32(outL, n, true);
     return OK;
@@ -106,9 +120,8 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
       counts.headerReads++;
       const m = map(t);
       if (!m) return BAD_ARGUMENT;
-      const k = str(kp, kl);
-      const e = m.find((x) => x[0] === k);
-      return e ? give(e[1], outP, outL) : NOT_FOUND;
+      const i = find(m, kp, kl);
+      return i >= 0 ? give(m[i][1], outP, outL) : NOT_FOUND;
     },
     proxy_get_header_map_pairs: (t: number, outP: number, outL: number) => {
       counts.headerReads++;
@@ -126,17 +139,20 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
       counts.headerWrites++;
       const m = map(t);
       if (!m) return BAD_ARGUMENT;
-      const k = str(kp, kl), v = str(vp, vl);
-      const i = m.findIndex((x) => x[0] === k);
-      if (i < 0) m.push([k, v]);
-      else { m[i] = [k, v]; removeAll(m, k, i + 1); }
+      const v = str(vp, vl);
+      const i = find(m, kp, kl);
+      if (i < 0) { m.push([str(kp, kl), v]); return OK; }
+      const k = m[i][0];
+      m[i] = [k, v];
+      if (find(m, kp, kl, i + 1) >= 0) removeAll(m, k, i + 1);
       return OK;
     },
     proxy_remove_header_map_value: (t: number, kp: number, kl: number) => {
       counts.headerWrites++;
       const m = map(t);
       if (!m) return BAD_ARGUMENT;
-      removeAll(m, str(kp, kl));
+      const i = find(m, kp, kl);
+      if (i >= 0) removeAll(m, m[i][0], i);
       return OK;
     },
     proxy_define_metric: (_t: number, _p: number, _n: number, out: number) => {
@@ -158,7 +174,7 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
     proxy_get_current_time_nanoseconds: (out: number) => { refresh(); dv.setBigUint64(out, BigInt(Date.now()) * 1_000_000n, true); return OK; },
     proxy_call_foreign_function: (np: number, nl: number, _ap: number, _al: number, outP: number, outL: number) => {
       counts.foreign++;
-      if (str(np, nl) === "clear_route_cache") counts.routeCacheClears++;
+      if (same(CLEAR_ROUTE_CACHE, np, nl)) counts.routeCacheClears++;
       return give("", outP, outL);
     },
     random_get: (p: number, n: number) => {
