@@ -99,23 +99,38 @@ export class HeaderMap {
   bytePairs(): Array<[Uint8Array, Uint8Array]> {
     return this.entries.map(([k, v]) => [fromLatin1(k), fromLatin1(v)]);
   }
-  /** The pairs wire format (§7.1) of the entries: what serializePairs(bytePairs()) gives, in one buffer. */
-  serialize(): Uint8Array {
+  /** Bytes of the pairs wire format (§7.1) of the entries. */
+  serializedSize(): number {
     const e = this.entries;
     let size = 4 + e.length * 8;
-    for (const [k, v] of e) size += k.length + v.length + 2;
-    const out = Buffer.allocUnsafe(size);
-    out.writeUInt32LE(e.length, 0);
-    let p = 4;
-    for (const [k, v] of e) {
-      out.writeUInt32LE(k.length, p);
-      out.writeUInt32LE(v.length, p + 4);
+    for (let i = 0; i < e.length; i++) size += e[i][0].length + e[i][1].length + 2;
+    return size;
+  }
+  /**
+   * The pairs wire format of the entries (what serializePairs(bytePairs()) gives) written at m[at..],
+   * serializedSize() bytes: straight from the latin1 strings, no intermediate buffers.
+   */
+  serializeTo(m: Uint8Array, at: number): void {
+    const e = this.entries;
+    const dv = new DataView(m.buffer, m.byteOffset, m.byteLength);
+    dv.setUint32(at, e.length, true);
+    let p = at + 4;
+    for (let i = 0; i < e.length; i++) {
+      dv.setUint32(p, e[i][0].length, true);
+      dv.setUint32(p + 4, e[i][1].length, true);
       p += 8;
     }
-    for (const [k, v] of e) {
-      p += out.write(k, p, k.length, 'latin1'); out[p++] = 0;
-      p += out.write(v, p, v.length, 'latin1'); out[p++] = 0;
+    for (let i = 0; i < e.length; i++) {
+      const k = e[i][0], v = e[i][1];
+      for (let j = 0; j < k.length; j++) m[p++] = k.charCodeAt(j);
+      m[p++] = 0;
+      for (let j = 0; j < v.length; j++) m[p++] = v.charCodeAt(j);
+      m[p++] = 0;
     }
+  }
+  serialize(): Uint8Array {
+    const out = new Uint8Array(this.serializedSize());
+    this.serializeTo(out, 0);
     return out;
   }
   clone(): HeaderMap { return new HeaderMap(this.entries); }
@@ -129,16 +144,39 @@ export class HeaderMap {
 const NON_ASCII = /[^\x00-\x7f]/;
 const utf8AsLatin1 = (s: string): string => (NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s);
 
+/**
+ * Conversions of the last lists seen, by list: [source k, source v, key, value, …]. A driver sends the
+ * same header list for many requests; when every source string is the very same string (identity),
+ * the converted strings are reused (a pure function of the strings). The entries are always new.
+ */
+const converted = new WeakMap<object, string[]>();
+
 /** Accept test-supplied headers: [[k,v],…] or {k: v} or a HeaderMap. Values are UTF-8 → bytes. */
 export type HeadersInit = Array<[string, string]> | Record<string, string> | HeaderMap;
 export function toHeaderMap(h: HeadersInit | undefined): HeaderMap {
   if (!h) return new HeaderMap();
   if (h instanceof HeaderMap) return h.clone();
-  const list = Array.isArray(h) ? h : Object.entries(h);
   const m = new HeaderMap();
-  for (let i = 0; i < list.length; i++) {
-    const [k, v] = list[i];
-    m.entries.push([lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)]);
+  if (!Array.isArray(h)) {
+    for (const [k, v] of Object.entries(h)) m.entries.push([lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)]);
+    return m;
   }
+  let memo = converted.get(h);
+  if (memo && memo.length === h.length * 4) {
+    let same = true;
+    for (let i = 0; i < h.length && same; i++) same = memo[4 * i] === h[i][0] && memo[4 * i + 1] === h[i][1];
+    if (same) {
+      for (let i = 0; i < h.length; i++) m.entries.push([memo[4 * i + 2], memo[4 * i + 3]]);
+      return m;
+    }
+  }
+  memo = [];
+  for (let i = 0; i < h.length; i++) {
+    const [k, v] = h[i];
+    const e: Entry = [lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)];
+    m.entries.push(e);
+    memo.push(k, v, e[0], e[1]);
+  }
+  converted.set(h, memo);
   return m;
 }

@@ -14,6 +14,12 @@ import type { WasmVm } from './vm.ts';
 
 const STRING_BACKED_BUFFERS = new Set([4, 6, 7]);
 const EMPTY = new Uint8Array(0);
+/** The foreign functions Envoy registers (host/runtime/foreign.ts), most used first. */
+const FOREIGN_NAMES = ['set_envoy_filter_state', 'clear_route_cache', 'declare_property', 'compress', 'uncompress'];
+function foreignName(vm: WasmVm, p: number, n: number): string {
+  for (const name of FOREIGN_NAMES) if (vm.bytesAre(p, n, name)) return name;
+  return vm.readString(p, n);
+}
 
 /** Log through Envoy's `wasm` logger with the context prefix of §4.1. */
 export function guestLog(vm: WasmVm, level: number, message: string, source: 'proxy_log' | 'stdout' | 'stderr') {
@@ -176,8 +182,8 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
     },
     proxy_set_shared_data(kPtr: number, kSize: number, vPtr: number, vSize: number, cas: number) {
       const key = vm.readLatin1(kPtr, kSize);
-      const value = vm.view(vPtr, vSize); // setSharedData keeps a copy
-      const ok = vm.env.process.setSharedData(vm.env.vmId, key, value, cas >>> 0);
+      const value = vm.read(vPtr, vSize); // a copy, kept as is
+      const ok = vm.env.process.setSharedData(vm.env.vmId, key, value, cas >>> 0, true);
       return noted(ok ? R.Ok : R.CasMismatch, key);
     },
 
@@ -236,7 +242,7 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
       const m = readableMap(vm, eff(), mt);
       if (!m || m.size === 0) return vm.writeResult(ptrOut, sizeOut, new Uint8Array(0));
-      return vm.writeResult(ptrOut, sizeOut, m.serialize());
+      return vm.writeResultPairs(ptrOut, sizeOut, m);
     },
     proxy_get_header_map_size(mt: number, out: number) {
       if (mt >>> 0 > MAX_MAP_TYPE || mt >= 4) return R.BadArgument;
@@ -384,8 +390,10 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
     proxy_increment_metric(id: number, delta: bigint) {
       const m = vm.metrics.get(id >>> 0);
       if (!m) return R.NotFound;
-      const s = vm.env.process.stat(m.name, m.type);
-      // counters are the common case: one comparison and one add
+      // the Stat is looked up once per process (stats are never removed)
+      const p = vm.env.process;
+      if (m.statOf !== p) { m.stat = p.stat(m.name, m.type); m.statOf = p; }
+      const s = m.stat!;
       if (m.type === 'counter') {
         if (delta <= 0n) return R.BadArgument;
         s.value += delta;
@@ -433,7 +441,8 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       return R.Ok;
     },
     proxy_call_foreign_function(nPtr: number, nSize: number, aPtr: number, aSize: number, ptrOut: number, sizeOut: number) {
-      const name = vm.readString(nPtr, nSize);
+      // Envoy's names matched against the guest's bytes (no decode); other names decoded (→ NotFound).
+      const name = foreignName(vm, nPtr, nSize);
       const args = vm.read(aPtr, aSize);
       const r = callForeignFunction(vm, eff(), name, args);
       if (r.status !== R.Ok) return noted(r.status, name);

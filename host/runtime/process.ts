@@ -37,13 +37,13 @@ export class ProcessState {
   getSharedData(vmId: string, key: string): SharedValue | undefined {
     return this.data.get(vmId)?.get(key);
   }
-  /** Returns false on CAS mismatch. */
-  setSharedData(vmId: string, key: string, value: Uint8Array, cas: number): boolean {
+  /** Returns false on CAS mismatch. `owned`: value is a fresh copy the caller gives away (no second copy). */
+  setSharedData(vmId: string, key: string, value: Uint8Array, cas: number, owned = false): boolean {
     let ns = this.data.get(vmId);
     if (!ns) this.data.set(vmId, (ns = new Map()));
     const cur = ns.get(key);
     if (cur && cas !== 0 && cas !== cur.cas) return false;
-    ns.set(key, { value: value.slice(), cas: this.nextCas() });
+    ns.set(key, { value: owned ? value : value.slice(), cas: this.nextCas() });
     return true;
   }
   sharedDataKeys(vmId: string): string[] { return [...(this.data.get(vmId)?.keys() ?? [])]; }

@@ -3,12 +3,13 @@
 import type { AbiVersion } from '../wasm/envoy-abi.ts';
 import { ALLOCATOR_ALLOWED_HOSTCALLS, START_ALLOWED_HOSTCALLS, hostImports } from '../wasm/envoy-abi.ts';
 import { WasmResult } from '../abi/enums.ts';
-import type { ProcessState } from './process.ts';
+import type { ProcessState, Stat } from './process.ts';
 import type { CallbackRecord, Ctx, HostcallRecord, LogEntry, RootCtx, TrapInfo } from './types.ts';
 import { buildHostcalls } from './hostcalls.ts';
 import { buildWasi } from './wasi.ts';
 import type { CalloutRegistry } from './callouts.ts';
 import type { PropertyValue } from '../abi/properties.ts';
+import type { HeaderMap } from './headers.ts';
 
 /** Thrown by host code for an out-of-bounds guest pointer; turned into InvalidMemoryAccess. */
 export class OutOfBounds extends Error {}
@@ -82,7 +83,7 @@ export class WasmVm {
   nextGrpcCallToken = 5;
   nextGrpcStreamToken = 6;
   nextMetricId = { counter: 4, gauge: 5, histogram: 6 } as Record<string, number>;
-  readonly metrics = new Map<number, { name: string; type: 'counter' | 'gauge' | 'histogram' }>();
+  readonly metrics = new Map<number, { name: string; type: 'counter' | 'gauge' | 'histogram'; stat?: Stat; statOf?: ProcessState }>();
   /** Last foreign-function / DNS payload (buffer 8). */
   callData: Uint8Array = new Uint8Array(0);
 
@@ -307,6 +308,14 @@ export class WasmVm {
     if (ptr + len > m.length) throw new OutOfBounds(`${ptr}+${len}`);
     return m.subarray(ptr, ptr + len);
   }
+  /** Whether guest bytes [ptr, ptr+len) are the ASCII string s (compared in place; OutOfBounds as read()). */
+  bytesAre(ptr: number, len: number, s: string): boolean {
+    const m = this.memory8(ptr, len);
+    ptr >>>= 0;
+    if ((len >>> 0) !== s.length) return false;
+    for (let i = 0; i < s.length; i++) if (m[ptr + i] !== s.charCodeAt(i)) return false;
+    return true;
+  }
   /** UTF-8 decode (invalid sequences → U+FFFD, as Buffer#toString). */
   readString(ptr: number, len: number): string {
     ptr >>>= 0; len >>>= 0;
@@ -378,6 +387,19 @@ export class WasmVm {
     }
     this.writeU32(ptrOut, p);
     this.writeU32(sizeOut, bytes.length);
+    return WasmResult.Ok;
+  }
+
+  /** writeResult for a header map in the pairs format, serialized straight into guest memory. */
+  writeResultPairs(ptrOut: number, sizeOut: number, map: HeaderMap): number {
+    const n = map.serializedSize();
+    const p = this.alloc(n);
+    if (p === 0) return WasmResult.InvalidMemoryAccess;
+    const m = this.mem();
+    if (p + n > m.length) throw new OutOfBounds(`${p}+${n}`);
+    map.serializeTo(m, p);
+    this.writeU32(ptrOut, p);
+    this.writeU32(sizeOut, n);
     return WasmResult.Ok;
   }
 
