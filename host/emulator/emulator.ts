@@ -105,7 +105,7 @@ export class EmulatedPlugin {
   // ------------------------------------------------------------------ streams
   http(opts: HttpOptions = {}): HttpStreamHandle {
     const props = new Map<string, PropertyValue>();
-    if (opts.properties) for (const k in opts.properties) props.set(k, toPropertyValue(opts.properties[k]));
+    if (opts.properties) for (const k of Object.keys(opts.properties)) props.set(k, toPropertyValue(opts.properties[k]));
     const s = this.runtime.newStream(opts.worker ?? 0, { properties: props, protocol: opts.protocol, connectionId: opts.connectionId });
     // Not kept here: a test or benchmark running millions of streams must not grow the emulator.
     return new HttpStreamHandle(this, s, opts.worker ?? 0);

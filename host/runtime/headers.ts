@@ -15,6 +15,11 @@ export function lowerKey(k: string): string {
   return k;
 }
 
+/** Little-endian u32 at m[p..p+4). */
+function putU32(m: Uint8Array, p: number, v: number): void {
+  m[p] = v; m[p + 1] = v >>> 8; m[p + 2] = v >>> 16; m[p + 3] = v >>> 24;
+}
+
 export class HeaderMap {
   entries: Entry[];
   constructor(entries: Iterable<readonly [string, string]> = []) {
@@ -112,12 +117,11 @@ export class HeaderMap {
    */
   serializeTo(m: Uint8Array, at: number): void {
     const e = this.entries;
-    const dv = new DataView(m.buffer, m.byteOffset, m.byteLength);
-    dv.setUint32(at, e.length, true);
+    putU32(m, at, e.length);
     let p = at + 4;
     for (let i = 0; i < e.length; i++) {
-      dv.setUint32(p, e[i][0].length, true);
-      dv.setUint32(p + 4, e[i][1].length, true);
+      putU32(m, p, e[i][0].length);
+      putU32(m, p + 4, e[i][1].length);
       p += 8;
     }
     for (let i = 0; i < e.length; i++) {

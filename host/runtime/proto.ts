@@ -48,19 +48,29 @@ export function decodeProto(b: Uint8Array): ProtoFields | null {
   const fields = new Map<number, Array<bigint | Uint8Array>>();
   let p = 0;
   while (p < b.length) {
-    const key = varintAt(b, p);
-    if (key === null) return null;
-    p = vEnd;
-    const num = Number(key >> 3n), wt = Number(key & 7n);
+    // keys and lengths below 128 (one byte, the common case) without BigInt arithmetic
+    let num: number, wt: number;
+    if (b[p] < 0x80) { num = b[p] >> 3; wt = b[p] & 7; p++; }
+    else {
+      const key = varintAt(b, p);
+      if (key === null) return null;
+      p = vEnd;
+      num = Number(key >> 3n); wt = Number(key & 7n);
+    }
     if (num === 0) return null;
     let v: bigint | Uint8Array;
     if (wt === 0) { const x = varintAt(b, p); if (x === null) return null; p = vEnd; v = x; }
     else if (wt === 2) {
-      const l = varintAt(b, p);
-      if (l === null) return null;
-      p = vEnd;
-      if (p + Number(l) > b.length) return null;
-      v = b.slice(p, p + Number(l)); p += Number(l);
+      let l: number;
+      if (p < b.length && b[p] < 0x80) l = b[p++];
+      else {
+        const big = varintAt(b, p);
+        if (big === null) return null;
+        p = vEnd;
+        l = Number(big);
+      }
+      if (p + l > b.length) return null;
+      v = b.slice(p, p + l); p += l;
     } else if (wt === 1) { if (p + 8 > b.length) return null; v = b.slice(p, p + 8); p += 8; }
     else if (wt === 5) { if (p + 4 > b.length) return null; v = b.slice(p, p + 4); p += 4; }
     else return null;
