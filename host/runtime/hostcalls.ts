@@ -171,7 +171,7 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
 
     // ---- shared data
     proxy_get_shared_data(kPtr: number, kSize: number, ptrOut: number, sizeOut: number, casOut: number) {
-      const key = vm.readLatin1(kPtr, kSize);
+      const key = vm.readKey(kPtr, kSize);
       const v = vm.env.process.getSharedData(vm.env.vmId, key);
       if (!v) return noted(R.NotFound, key);
       vm.check(casOut, 4);
@@ -181,7 +181,7 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       return noted(R.Ok, key);
     },
     proxy_set_shared_data(kPtr: number, kSize: number, vPtr: number, vSize: number, cas: number) {
-      const key = vm.readLatin1(kPtr, kSize);
+      const key = vm.readKey(kPtr, kSize);
       const value = vm.read(vPtr, vSize); // a copy, kept as is
       const ok = vm.env.process.setSharedData(vm.env.vmId, key, value, cas >>> 0, true);
       return noted(ok ? R.Ok : R.CasMismatch, key);

@@ -61,6 +61,8 @@ export class WasmVm {
   readonly label: string;
   instance!: WebAssembly.Instance;
   private exports: Record<string, Function> = {};
+  /** The guest allocator export, looked up once. */
+  private allocFn: Function | undefined = undefined;
   private memory: WebAssembly.Memory | null = null;
 
   readonly contexts = new Map<number, Ctx>();
@@ -142,6 +144,7 @@ export class WasmVm {
   /** Take an instance made from importObject()'s imports (by instantiate(), or by a test runner). */
   adopt(instance: WebAssembly.Instance): void {
     this.instance = instance;
+    this.allocFn = undefined;
     for (const [name, v] of Object.entries(instance.exports)) {
       if (typeof v === 'function') this.exports[name] = v as Function;
       else if (v instanceof WebAssembly.Memory && !this.memory) this.memory = v;
@@ -331,6 +334,22 @@ export class WasmVm {
     if (end > m.length) throw new OutOfBounds(`${ptr}+${len}`);
     return len === 0 ? '' : this.buf.latin1Slice(ptr, end);
   }
+  /**
+   * readLatin1 for keys a guest sends again and again (shared-data keys): the last key is reused when
+   * the bytes are the same, so it is neither decoded nor hashed again.
+   */
+  readKey(ptr: number, len: number): string {
+    const m = this.memory8(ptr, len);
+    ptr >>>= 0; len >>>= 0;
+    const k = this.lastKey;
+    if (k.length === len) {
+      let i = 0;
+      while (i < len && m[ptr + i] === k.charCodeAt(i)) i++;
+      if (i === len) return k;
+    }
+    return (this.lastKey = len === 0 ? '' : this.buf.latin1Slice(ptr, ptr + len));
+  }
+  private lastKey = '';
   write(ptr: number, bytes: Uint8Array): void {
     ptr >>>= 0;
     const m = this.mem();
@@ -359,7 +378,7 @@ export class WasmVm {
 
   /** Guest allocation through malloc / proxy_on_memory_allocate, restricted, VM context current. */
   alloc(size: number): number {
-    const fn = this.exports[this.env.allocator];
+    const fn = this.allocFn ?? (this.allocFn = this.exports[this.env.allocator]);
     if (!fn) return 0;
     const current = this.current, effective = this.effective, restricted = this.restricted;
     this.current = 0;
