@@ -12,7 +12,9 @@ export const utf8 = (s: string | Uint8Array): Uint8Array => (typeof s === 'strin
 const dec = new TextDecoder('utf-8', { fatal: false });
 export const text = (b: Uint8Array): string => dec.decode(b);
 /** Bytes → "binary" string (one char per byte, lossless). Header values are kept this way internally. */
-export const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+export const latin1 = (b: Uint8Array): string => (b.length === 0 ? '' : latin1Slice.call(b, 0, b.length));
+/** Buffer#toString('latin1')'s own codec, on any Uint8Array (no Buffer copy per call). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, s: number, e: number): string }).latin1Slice;
 export const fromLatin1 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 
 /** Serialize pairs: u32 N, N×(u32 klen, u32 vlen), then key\0value\0 … */

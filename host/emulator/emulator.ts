@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { WasmResult, WasmResultName, LogLevel, type LogLevelName } from '../abi/enums.ts';
 import { toPropertyValue } from '../abi/properties.ts';
-import { toHeaderMap, type HeadersInit } from '../runtime/headers.ts';
+import { latin1AsUtf8, toHeaderMap, type HeadersInit } from '../runtime/headers.ts';
 import type { GrpcCallRequest, GrpcStreamEvent, HttpCallRequest, HttpCallResponse } from '../runtime/callouts.ts';
 import { HttpStream, type LocalReply, type StreamAction } from '../runtime/http-stream.ts';
 import { Plugin, PluginStartError, type PluginOptions, type RouteCacheClear } from '../runtime/plugin.ts';
@@ -260,4 +260,4 @@ export class HttpStreamHandle {
 }
 
 const bytes = (b: string | Uint8Array) => (typeof b === 'string' ? new Uint8Array(Buffer.from(b)) : b);
-const dec = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
+const dec = latin1AsUtf8;

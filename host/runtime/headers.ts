@@ -140,12 +140,14 @@ export class HeaderMap {
   clone(): HeaderMap { return new HeaderMap(this.entries); }
   /** As UTF-8 decoded string pairs (for test output). */
   toPairs(): Array<[string, string]> {
-    return this.entries.map(([k, v]) => [Buffer.from(k, 'latin1').toString('utf8'), Buffer.from(v, 'latin1').toString('utf8')]);
+    return this.entries.map(([k, v]) => [latin1AsUtf8(k), latin1AsUtf8(v)]);
   }
 }
 
 /** A test-supplied (UTF-16) string as its UTF-8 bytes, one char per byte; ASCII is already that. */
 const NON_ASCII = /[^\x00-\x7f]/;
+/** The other way: bytes (one char per byte) decoded as UTF-8; ASCII bytes decode to themselves. */
+export const latin1AsUtf8 = (s: string): string => (NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s);
 const utf8AsLatin1 = (s: string): string => (NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s);
 
 /**

@@ -33,26 +33,50 @@ export interface StreamOptions {
 }
 
 class Dir {
-  headers: HeaderMap | null = null;
-  headersAvail = false;
-  headersHeld = false;
-  stopIteration = false;
-  headersForwarded = false;
-  endStream = false;
-  pending: Uint8Array[] = [];
-  pendingEos = false;
-  pendingTrailers: HeaderMap | null = null;
-  buffered: Uint8Array | null = null;
-  bodyStopped = false;
-  current: Uint8Array | null = null;
-  inLastBody = false;
-  trailers: HeaderMap | null = null;
-  trailersAvail = false;
-  trailersHeld = false;
-  forwardedBody: Uint8Array[] = [];
-  trailersForwarded = false;
-  complete = false;
-  bytesReceived = 0;
+  headers!: HeaderMap | null;
+  headersAvail!: boolean;
+  headersHeld!: boolean;
+  stopIteration!: boolean;
+  headersForwarded!: boolean;
+  endStream!: boolean;
+  pending!: Uint8Array[];
+  pendingEos!: boolean;
+  pendingTrailers!: HeaderMap | null;
+  buffered!: Uint8Array | null;
+  bodyStopped!: boolean;
+  current!: Uint8Array | null;
+  inLastBody!: boolean;
+  trailers!: HeaderMap | null;
+  trailersAvail!: boolean;
+  trailersHeld!: boolean;
+  forwardedBody!: Uint8Array[];
+  trailersForwarded!: boolean;
+  complete!: boolean;
+  bytesReceived!: number;
+  constructor() { this.reset(); }
+  /** The state of a direction nothing has passed through yet (a local reply restarts the response). */
+  reset(): void {
+    this.headers = null;
+    this.headersAvail = false;
+    this.headersHeld = false;
+    this.stopIteration = false;
+    this.headersForwarded = false;
+    this.endStream = false;
+    this.pending = [];
+    this.pendingEos = false;
+    this.pendingTrailers = null;
+    this.buffered = null;
+    this.bodyStopped = false;
+    this.current = null;
+    this.inLastBody = false;
+    this.trailers = null;
+    this.trailersAvail = false;
+    this.trailersHeld = false;
+    this.forwardedBody = [];
+    this.trailersForwarded = false;
+    this.complete = false;
+    this.bytesReceived = 0;
+  }
 }
 
 const concat = (parts: Uint8Array[]) => {
@@ -350,7 +374,7 @@ export class HttpStream {
       this.resetStream('local_reply_during_local_reply'); // [inferred]
       return;
     }
-    const details = r.details.replace(/ /g, '_');
+    const details = r.details.includes(' ') ? r.details.replace(/ /g, '_') : r.details;
     const grpcStatus = r.grpcStatus >= 0 && r.grpcStatus <= 16 ? r.grpcStatus : null;
     if (this.res.headersForwarded) {
       this.resetStream(details); // too late for a reply: Envoy can only reset
@@ -383,7 +407,7 @@ export class HttpStream {
     this.req.headersHeld = false;
     this.req.pending = [];
     const res = this.res;
-    Object.assign(res, new Dir());
+    res.reset();
     this.inLocalReply = true;
     this.vm.enter(() => {
       const name = 'proxy_on_response_headers';
