@@ -48,15 +48,12 @@ export function parsePairs(buf: Uint8Array): BytePair[] {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = dv.getUint32(0, true);
   if (n > PAIRS_MAX_COUNT) return [];
-  let p = 4;
-  if (p + n * 8 > buf.length) return [];
-  const sizes: [number, number][] = [];
-  for (let i = 0; i < n; i++) {
-    sizes.push([dv.getUint32(p, true), dv.getUint32(p + 4, true)]);
-    p += 8;
-  }
+  if (4 + n * 8 > buf.length) return [];
+  let p = 4 + n * 8;
+  // the size table is read in place (entry i at 4 + 8i) while the data is walked
   const out: BytePair[] = [];
-  for (const [kl, vl] of sizes) {
+  for (let i = 0; i < n; i++) {
+    const kl = dv.getUint32(4 + 8 * i, true), vl = dv.getUint32(8 + 8 * i, true);
     if (p + kl + 1 > buf.length || buf[p + kl] !== 0) return [];
     const k = buf.slice(p, p + kl);
     p += kl + 1;
