@@ -5,6 +5,7 @@
 
 import { MapType, WasmResult } from "./abi/enums";
 import * as hc from "./hostcalls";
+import * as abi from "./abi/imports";
 import { Headers, HeaderPair, encodePairs, HOST_MAX_PAIRS, HOST_MAX_PAIRS_BYTES } from "./pairs";
 import { hasIllegalHeaderChars, OUT_PTR, OUT_SIZE, freeResult } from "./runtime/memory";
 
@@ -18,6 +19,13 @@ let rawValue: usize = 0;
 /** Address of the value bytes of the last successful getRaw (valid until the next getRaw). */
 export function rawValuePtr(): usize {
   return rawValue;
+}
+
+let rawPairs: usize = 0;
+
+/** Address of the pairs buffer of the last successful pairsRaw (valid until the next pairsRaw). */
+export function rawPairsPtr(): usize {
+  return rawPairs;
 }
 
 /** True when [p, p+n) contains CR, LF or NUL (Envoy would break the stream on such a header). */
@@ -69,6 +77,23 @@ export class ReadonlyHeaderMap {
     rawValue = 0;
     if (hc.getHeaderMapValueRaw(this.mapType, keyPtr, keyLen) != WasmResult.Ok) return -1;
     rawValue = load<usize>(OUT_PTR);
+    return <i32>load<usize>(OUT_SIZE);
+  }
+
+  /**
+   * Raw read of the whole map in the pairs serialization (walk it with PairsCursor, no strings): its
+   * length in bytes, the bytes at rawPairsPtr(); -1 when the map is not available now (lastStatus says
+   * why). The buffer stays valid until the next pairsRaw on any map (the SDK frees the host's copy then).
+   */
+  pairsRaw(): i32 {
+    freeResult(rawPairs);
+    rawPairs = 0;
+    store<usize>(OUT_PTR, 0);
+    store<usize>(OUT_SIZE, 0);
+    const r = <WasmResult>abi.proxy_get_header_map_pairs(<u32>this.mapType, OUT_PTR, OUT_SIZE);
+    hc.setLastStatus(r);
+    if (r != WasmResult.Ok) return -1;
+    rawPairs = load<usize>(OUT_PTR);
     return <i32>load<usize>(OUT_SIZE);
   }
 

@@ -80,6 +80,54 @@ export function checkPairs(ptr: usize, len: usize): i32 {
   return <i32>n;
 }
 
+/**
+ * Walks a raw pairs buffer entry by entry without making strings or a list: each next() exposes the
+ * entry's key and value as (ptr, len) UTF-8 bytes inside the buffer (not NUL-included). reset() checks the
+ * buffer first (checkPairs): a malformed buffer walks as empty. One cursor can be reused for every request.
+ */
+export class PairsCursor {
+  keyPtr: usize = 0;
+  keyLen: usize = 0;
+  valuePtr: usize = 0;
+  valueLen: usize = 0;
+  /** Number of entries; -1 when the buffer was malformed (then the walk is empty). */
+  count: i32 = 0;
+  private base: usize = 0;
+  private i: i32 = 0;
+  private data: usize = 0;
+
+  /** Start a walk over [ptr, ptr+len); returns the number of entries (-1 malformed, walks as empty). */
+  reset(ptr: usize, len: usize): i32 {
+    const n = checkPairs(ptr, len);
+    this.count = n;
+    this.base = ptr;
+    this.i = 0;
+    this.data = n > 0 ? ptr + 4 + (<usize>n << 3) : 0;
+    return n;
+  }
+
+  /** Advance to the next entry; false at the end. */
+  next(): bool {
+    const i = this.i;
+    if (i >= this.count) return false;
+    const lens = this.base + 4 + (<usize>i << 3);
+    const kl = <usize>load<u32>(lens);
+    const vl = <usize>load<u32>(lens, 4);
+    this.keyPtr = this.data;
+    this.keyLen = kl;
+    this.valuePtr = this.data + kl + 1;
+    this.valueLen = vl;
+    this.data += kl + vl + 2;
+    this.i = i + 1;
+    return true;
+  }
+
+  /** True when the current key is exactly the bytes [p, p+n) (keys from the host are lower-case). */
+  keyIs(p: usize, n: usize): bool {
+    return this.keyLen == n && memory.compare(this.keyPtr, p, n) == 0;
+  }
+}
+
 /** Decode a raw pairs buffer (not freed). Malformed → empty list. */
 export function decodePairs(ptr: usize, len: usize): Headers {
   const n = checkPairs(ptr, len);

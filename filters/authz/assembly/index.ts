@@ -8,7 +8,7 @@
 // → every request is denied (fail closed); a configuration with an error is rejected (naming the field).
 import {
   RootContext, HttpContext, FilterHeadersStatus, registerRootContext, isLogEnabled, LogLevel,
-  logDebug, logInfo, logWarn, logError, Headers, pair, getCurrentTimeNanoseconds, decimal,
+  logDebug, logInfo, logWarn, logError, Headers, pair, getCurrentTimeNanoseconds, decimal, rawPairsPtr,
 } from "../../../sdk";
 import { Policy, Settings, loadPolicy } from "./policy";
 import { ServicePath, pathErrorText } from "./path";
@@ -16,6 +16,8 @@ import { ClientKey } from "./ids";
 import { Peer, Proof, prove } from "./identity";
 import { Decision, decide } from "./decide";
 import { Reason, count, reasonName, httpStatus, errorType, errorBody, DRY_RUN_ALLOW, DRY_RUN_BLOCK } from "./answers";
+import { PairsCursor } from "../../../sdk/pairs";
+import { decodeUtf8 } from "../../../sdk/runtime/memory";
 export * from "../../../sdk/abi/exports";
 
 const DEFAULT_SETTINGS = new Settings();
@@ -30,6 +32,31 @@ class AuthzRoot extends RootContext {
   peer: Peer = new Peer();
   proof: Proof = new Proof();
   decision: Decision = new Decision();
+  // the header names of the settings as UTF-8 bytes (encoded once per configuration): the request is
+  // read and written with the raw SDK calls, without a string per header
+  cursor: PairsCursor = new PairsCursor();
+  names8: ArrayBuffer[] = utf8All(DEFAULT_SETTINGS.clientHeaders);
+  rid8: ArrayBuffer = String.UTF8.encode(DEFAULT_SETTINGS.requestIdHeader);
+  verified8: ArrayBuffer = String.UTF8.encode(DEFAULT_SETTINGS.verifiedClientHeader);
+  revName8: ArrayBuffer = String.UTF8.encode(DEFAULT_SETTINGS.revisionHeader);
+  /** The policy revision as bytes (the response header's value). */
+  rev8: ArrayBuffer = new ArrayBuffer(0);
+  /** Scratch for the verified client id's bytes (grown when an id is longer). */
+  wire8: ArrayBuffer = new ArrayBuffer(256);
+
+  encodeSettings(st: Settings): void {
+    this.names8 = utf8All(st.clientHeaders);
+    this.rid8 = String.UTF8.encode(st.requestIdHeader);
+    this.verified8 = String.UTF8.encode(st.verifiedClientHeader);
+    this.revName8 = String.UTF8.encode(st.revisionHeader);
+  }
+
+  /** The UTF-8 bytes of `s` in wire8 (valid until the next call); their length. */
+  wireBytes(s: string): usize {
+    const n = String.UTF8.byteLength(s);
+    if (n > this.wire8.byteLength) this.wire8 = new ArrayBuffer(n);
+    return String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, changetype<usize>(this.wire8));
+  }
 
   onConfigure(size: u32): bool {
     const bytes = this.getPluginConfiguration();
@@ -53,6 +80,8 @@ class AuthzRoot extends RootContext {
     this.policy = p;
     this.settings = p.settings;
     this.sp = new ServicePath(p.settings.maxPathBytes);
+    this.encodeSettings(p.settings);
+    this.rev8 = String.UTF8.encode(p.revString);
     if (isLogEnabled(LogLevel.Info)) {
       const ms = (getCurrentTimeNanoseconds() - t0) / 1000000;
       logInfo("authz: policy rev=" + p.revString + (p.sha256.length > 0 ? " sha256=" + p.sha256 : "") + " loaded: "
@@ -66,6 +95,12 @@ class AuthzRoot extends RootContext {
   createHttpContext(id: u32): HttpContext | null { return new AuthzStream(id, this); }
 }
 
+function utf8All(names: string[]): ArrayBuffer[] {
+  const out = new Array<ArrayBuffer>(names.length);
+  for (let i = 0; i < names.length; i++) unchecked(out[i] = String.UTF8.encode(unchecked(names[i])));
+  return out;
+}
+
 function isBlank(b: ArrayBuffer): bool {
   const n = b.byteLength;
   const p = changetype<usize>(b);
@@ -76,18 +111,27 @@ function isBlank(b: ArrayBuffer): bool {
   return true;
 }
 
+// pseudo-header names as bytes (static data: no allocation)
+const PATH_KEY = memory.data<u8>([0x3a, 0x70, 0x61, 0x74, 0x68]); // ":path"
+const METHOD_KEY = memory.data<u8>([0x3a, 0x6d, 0x65, 0x74, 0x68, 0x6f, 0x64]); // ":method"
+
+@inline function isKey(p: usize, n: usize, k: usize, kn: usize): bool {
+  return n == kn && memory.compare(p, k, kn) == 0;
+}
+
 class AuthzStream extends HttpContext {
   constructor(id: u32, public root: AuthzRoot) { super(id, root); }
-  /** The policy revision header value to add to the upstream response ("" = none). */
-  revOnResponse: string = "";
+  /** The policy revision header value (bytes) to add to the upstream response (null = none). */
+  revOnResponse: ArrayBuffer | null = null;
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const root = this.root;
     const pol = root.policy;
     const st = root.settings;
-    // one read of the whole map: client headers (last occurrence wins), method, path, request id
-    const pairs = this.requestHeaders.pairs();
+    // one raw read of the whole map, walked in place: client headers (last occurrence wins), method,
+    // path, request id; only those values become strings
     const names = st.clientHeaders;
+    const names8 = root.names8;
     let claimed: string | null = null;
     let claimedFrom = -1;
     let conflict = false;
@@ -95,28 +139,34 @@ class AuthzStream extends HttpContext {
     let method = "";
     let rawPath: string | null = null;
     let requestId = "";
-    const ridName = st.requestIdHeader;
-    for (let i = 0, k = pairs.length; i < k; i++) {
-      const pr = unchecked(pairs[i]);
-      const key = pr.key;
-      if (key.length > 0 && key.charCodeAt(0) == 0x3a) {
-        if (key == ":path") rawPath = pr.value;
-        else if (key == ":method") method = pr.value;
-        continue;
-      }
-      if (key == ridName) { requestId = pr.value; continue; }
-      for (let j = 0; j < names.length; j++) {
-        if (key == unchecked(names[j])) {
-          // the same header repeated: the last wins; different headers must name the same client
-          if (claimed !== null && claimedFrom != j && claimed != pr.value) conflict = true;
-          claimed = pr.value;
-          claimedFrom = j;
-          present |= 1 << min(j, 31);
-          break;
+    const rid8 = root.rid8;
+    const cur = root.cursor;
+    const len = this.requestHeaders.pairsRaw();
+    const entries = len < 0 ? 0 : cur.reset(rawPairsPtr(), <usize>len);
+    if (entries > 0) {
+      while (cur.next()) {
+        const kp = cur.keyPtr, kl = cur.keyLen;
+        if (kl > 0 && load<u8>(kp) == 0x3a) {
+          if (isKey(kp, kl, PATH_KEY, 5)) rawPath = decodeUtf8(cur.valuePtr, cur.valueLen);
+          else if (isKey(kp, kl, METHOD_KEY, 7)) method = decodeUtf8(cur.valuePtr, cur.valueLen);
+          continue;
+        }
+        if (cur.keyIs(changetype<usize>(rid8), <usize>rid8.byteLength)) { requestId = decodeUtf8(cur.valuePtr, cur.valueLen); continue; }
+        for (let j = 0; j < names8.length; j++) {
+          const nm = unchecked(names8[j]);
+          if (cur.keyIs(changetype<usize>(nm), <usize>nm.byteLength)) {
+            // the same header repeated: the last wins; different headers must name the same client
+            const v = decodeUtf8(cur.valuePtr, cur.valueLen);
+            if (claimed !== null && claimedFrom != j && claimed != v) conflict = true;
+            claimed = v;
+            claimedFrom = j;
+            present |= 1 << min(j, 31);
+            break;
+          }
         }
       }
     }
-    if (pairs.length == 0 && this.requestHeaders.get(":path") !== null) {
+    if (entries <= 0 && this.requestHeaders.get(":path") !== null) {
       // the header pairs could not be read (the host answered an empty or malformed map) while the
       // headers exist: we cannot see every client header, so fail closed.
       return this.deny(Reason.BadRequest, "request has too many headers", "", "", "");
@@ -156,10 +206,15 @@ class AuthzStream extends HttpContext {
       const req = this.requestHeaders;
       const verified = st.verifiedClientHeader;
       for (let j = 0; j < names.length; j++) {
-        if ((present & (1 << min(j, 31))) != 0 && unchecked(names[j]) != verified) req.remove(unchecked(names[j]));
+        if ((present & (1 << min(j, 31))) != 0 && unchecked(names[j]) != verified) {
+          const nm = unchecked(names8[j]);
+          req.removeRaw(changetype<usize>(nm), <usize>nm.byteLength);
+        }
       }
-      req.set(verified, unchecked(pol.idWire[client]));
-      this.revOnResponse = st.revisionHeader.length > 0 ? pol.revString : "";
+      const v8 = root.verified8;
+      const wl = root.wireBytes(unchecked(pol.idWire[client]));
+      req.setRaw(changetype<usize>(v8), <usize>v8.byteLength, changetype<usize>(root.wire8), wl);
+      this.revOnResponse = st.revisionHeader.length > 0 ? root.rev8 : null;
       count(Reason.Allowed);
       if (isLogEnabled(LogLevel.Debug)) {
         logDebug("authz: allow " + unchecked(pol.idWire[client]) + " " + method + " " + sp.serviceWire() + " path=" + sp.restString()
@@ -210,7 +265,10 @@ class AuthzStream extends HttpContext {
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const rev = this.revOnResponse;
-    if (rev.length > 0) this.responseHeaders.set(this.root.settings.revisionHeader, rev);
+    if (rev !== null) {
+      const name = this.root.revName8;
+      this.responseHeaders.setRaw(changetype<usize>(name), <usize>name.byteLength, changetype<usize>(rev), <usize>rev.byteLength);
+    }
     return FilterHeadersStatus.Continue;
   }
 }
