@@ -44,6 +44,26 @@ export function decodeIdPartInto(s: string, start: i32, end: i32, dst: usize, at
   return o;
 }
 
+/** decodeIdPartInto over bytes: p[start, end) (the request's :path as the host gave it). */
+export function decodeIdPartBytes(p: usize, start: i32, end: i32, dst: usize, at: i32): i32 {
+  if (end <= start) return -1;
+  let o = at;
+  for (let i = start; i < end; i++) {
+    let c = <i32>load<u8>(p + <usize>i);
+    if (c == 0x25) {
+      if (i + 2 >= end) return -1;
+      const h = hexDigit(<i32>load<u8>(p + <usize>(i + 1))), l = hexDigit(<i32>load<u8>(p + <usize>(i + 2)));
+      if (h < 0 || l < 0) return -1;
+      c = (h << 4) | l;
+      i += 2;
+    }
+    if (!idChar(c)) return -1;
+    store<u8>(dst + <usize>o, <u8>c);
+    o++;
+  }
+  return o;
+}
+
 /** Longest client header value parsed (longer ones are malformed). */
 export const MAX_CLIENT_ID: i32 = 1024;
 

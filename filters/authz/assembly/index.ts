@@ -137,7 +137,7 @@ class AuthzStream extends HttpContext {
     let conflict = false;
     let present = 0; // bit j: client header j was sent (only those are removed when allowed)
     let method = "";
-    let rawPath: string | null = null;
+    let pathPtr: usize = 0, pathLen = -1; // the :path value's bytes in the pairs buffer (-1: none)
     let requestId = "";
     const rid8 = root.rid8;
     const cur = root.cursor;
@@ -147,7 +147,7 @@ class AuthzStream extends HttpContext {
       while (cur.next()) {
         const kp = cur.keyPtr, kl = cur.keyLen;
         if (kl > 0 && load<u8>(kp) == 0x3a) {
-          if (isKey(kp, kl, PATH_KEY, 5)) rawPath = decodeUtf8(cur.valuePtr, cur.valueLen);
+          if (isKey(kp, kl, PATH_KEY, 5)) { pathPtr = cur.valuePtr; pathLen = <i32>cur.valueLen; }
           else if (isKey(kp, kl, METHOD_KEY, 7)) method = decodeUtf8(cur.valuePtr, cur.valueLen);
           continue;
         }
@@ -174,7 +174,7 @@ class AuthzStream extends HttpContext {
     if (pol === null) return this.deny(Reason.NoPolicy, "No access policy is loaded: all requests are denied", requestId, "", "");
 
     const sp = root.sp;
-    if (!sp.parse(rawPath, st.maxPathBytes)) return this.deny(Reason.BadRequest, pathErrorText(sp.error), requestId, "", "");
+    if (!sp.parse(pathPtr, pathLen, st.maxPathBytes)) return this.deny(Reason.BadRequest, pathErrorText(sp.error), requestId, "", "");
 
     if (claimed === null) return this.deny(Reason.MissingClient, "Missing client header " + st.clientHeaders[0], requestId, "", sp.serviceWire());
     if (conflict) return this.deny(Reason.BadClientId, "Client headers name different clients", requestId, "", sp.serviceWire());

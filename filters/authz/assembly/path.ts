@@ -4,7 +4,7 @@
 // Rejected (400): raw characters outside printable ASCII, a malformed escape, a decoded NUL/control
 // character or backslash, decoded bytes that are not UTF-8, any ".." segment (after decoding, so
 // "%2e%2E", ".%2e" etc. included), and a path longer than the configured limit.
-import { decodeIdPartInto, hexDigit, wireOfBytes } from "./ids";
+import { decodeIdPartBytes, hexDigit, wireOfBytes } from "./ids";
 
 export enum PathError {
   None = 0,
@@ -62,22 +62,22 @@ export class ServicePath {
   /** "INST/CLASS/MEMBER/SUBSYSTEM/CODE" (messages and logs only). */
   serviceWire(): string { return wireOfBytes(this.keyPtr, this.keyLen); }
 
-  parse(raw: string | null, maxBytes: i32): bool {
+  /** Parses the :path value's bytes [raw, raw+n0) as the host gave them (n0 < 0: no :path). */
+  parse(raw: usize, n0: i32, maxBytes: i32): bool {
     this.error = PathError.None;
     this.len = 0;
     this.keyLen = 0;
     this.provLen = 0;
-    if (raw === null || raw.length == 0) return this.fail(PathError.Missing);
-    const n0 = raw.length;
+    if (n0 <= 0) return this.fail(PathError.Missing);
     if (n0 > maxBytes) return this.fail(PathError.TooLong);
     // path ends at '?' (query is not part of the match)
     let n = n0;
     for (let i = 0; i < n0; i++) {
-      const c = raw.charCodeAt(i);
+      const c = <i32>load<u8>(raw + <usize>(i));
       if (c <= 0x20 || c >= 0x7f) return this.fail(PathError.IllegalChar);
       if (c == 0x3f && n == n0) n = i;
     }
-    if (n < 4 || raw.charCodeAt(0) != 0x2f || raw.charCodeAt(1) != 0x72 || raw.charCodeAt(2) != 0x31 || raw.charCodeAt(3) != 0x2f) {
+    if (n < 4 || <i32>load<u8>(raw + <usize>(0)) != 0x2f || <i32>load<u8>(raw + <usize>(1)) != 0x72 || <i32>load<u8>(raw + <usize>(2)) != 0x31 || <i32>load<u8>(raw + <usize>(3)) != 0x2f) {
       return this.fail(PathError.NotR1);
     }
     // five identifier segments, decoded into key as "INST:CLASS:MEMBER:SUBSYSTEM:CODE"
@@ -86,11 +86,11 @@ export class ServicePath {
     let pos = 4;
     for (let part = 0; part < 5; part++) {
       let end = pos;
-      while (end < n && raw.charCodeAt(end) != 0x2f) end++;
+      while (end < n && <i32>load<u8>(raw + <usize>(end)) != 0x2f) end++;
       if (end == pos) return this.fail(PathError.NotR1);
       if (part > 0) { store<u8>(key + <usize>o, 0x3a); o++; }
       if (part == 4) this.provLen = o - 1;
-      o = decodeIdPartInto(raw, pos, end, key, o);
+      o = decodeIdPartBytes(raw, pos, end, key, o);
       if (o < 0) return this.fail(PathError.BadId);
       pos = end + 1;
       if (part < 4 && end >= n) return this.fail(PathError.NotR1);
@@ -105,7 +105,7 @@ export class ServicePath {
   }
 
   /** Decodes raw[start, end) (starting at '/' or empty) into buf, normalising segments. */
-  private decodeRest(raw: string, start: i32, end: i32): bool {
+  private decodeRest(raw: usize, start: i32, end: i32): bool {
     const buf = this.buf;
     let o = 0;
     let segStart = 0; // index in buf of the current segment's first byte
@@ -120,10 +120,10 @@ export class ServicePath {
       let atEnd = i == end;
       if (atEnd) b = 0x2f; // closes the last segment
       else {
-        b = raw.charCodeAt(i);
+        b = <i32>load<u8>(raw + <usize>(i));
         if (b == 0x25) {
           if (i + 2 >= end) return this.fail(PathError.BadEscape);
-          const h = hexDigit(raw.charCodeAt(i + 1)), l = hexDigit(raw.charCodeAt(i + 2));
+          const h = hexDigit(<i32>load<u8>(raw + <usize>(i + 1))), l = hexDigit(<i32>load<u8>(raw + <usize>(i + 2)));
           if (h < 0 || l < 0) return this.fail(PathError.BadEscape);
           b = (h << 4) | l;
           i += 2;
