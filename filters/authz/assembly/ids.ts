@@ -105,6 +105,31 @@ export class ClientKey {
     return true;
   }
 
+  /** parse over the header value's bytes [p, p+n) as the host gave them (no string made). */
+  parseBytes(p: usize, n: i32): bool {
+    this.len = 0;
+    this.parts = 0;
+    if (n <= 0 || n > MAX_CLIENT_ID) return false;
+    const dst = this.ptr;
+    let o = 0;
+    let parts = 0;
+    let start = 0;
+    for (let i = 0; i <= n; i++) {
+      if (i == n || load<u8>(p + <usize>i) == 0x2f) {
+        if (parts > 0) { store<u8>(dst + <usize>o, 0x3a); o++; }
+        o = decodeIdPartBytes(p, start, i, dst, o);
+        if (o < 0) return false;
+        parts++;
+        if (parts > 4) return false;
+        start = i + 1;
+      }
+    }
+    if (parts < 3) return false;
+    this.len = o;
+    this.parts = parts;
+    return true;
+  }
+
   /** The wire form ("INST/CLASS/MEMBER[/SUB]") as a string, for messages and logs. */
   wire(): string { return wireOfBytes(this.ptr, this.len); }
 }

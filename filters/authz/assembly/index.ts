@@ -132,7 +132,7 @@ class AuthzStream extends HttpContext {
     // path, request id; only those values become strings
     const names = st.clientHeaders;
     const names8 = root.names8;
-    let claimed: string | null = null;
+    let claimedPtr: usize = 0, claimedLen = -1; // the client header value's bytes in the pairs buffer (-1: none)
     let claimedFrom = -1;
     let conflict = false;
     let present = 0; // bit j: client header j was sent (only those are removed when allowed)
@@ -156,9 +156,10 @@ class AuthzStream extends HttpContext {
           const nm = unchecked(names8[j]);
           if (cur.keyIs(changetype<usize>(nm), <usize>nm.byteLength)) {
             // the same header repeated: the last wins; different headers must name the same client
-            const v = decodeUtf8(cur.valuePtr, cur.valueLen);
-            if (claimed !== null && claimedFrom != j && claimed != v) conflict = true;
-            claimed = v;
+            const vp = cur.valuePtr, vl = <i32>cur.valueLen;
+            if (claimedLen >= 0 && claimedFrom != j && (claimedLen != vl || memory.compare(claimedPtr, vp, <usize>vl) != 0)) conflict = true;
+            claimedPtr = vp;
+            claimedLen = vl;
             claimedFrom = j;
             present |= 1 << min(j, 31);
             break;
@@ -176,10 +177,10 @@ class AuthzStream extends HttpContext {
     const sp = root.sp;
     if (!sp.parse(pathPtr, pathLen, st.maxPathBytes)) return this.deny(Reason.BadRequest, pathErrorText(sp.error), requestId, "", "");
 
-    if (claimed === null) return this.deny(Reason.MissingClient, "Missing client header " + st.clientHeaders[0], requestId, "", sp.serviceWire());
+    if (claimedLen < 0) return this.deny(Reason.MissingClient, "Missing client header " + st.clientHeaders[0], requestId, "", sp.serviceWire());
     if (conflict) return this.deny(Reason.BadClientId, "Client headers name different clients", requestId, "", sp.serviceWire());
     const ck = root.client;
-    if (!ck.parse(claimed)) return this.deny(Reason.BadClientId, "Malformed client identifier in " + names[claimedFrom], requestId, "", sp.serviceWire());
+    if (!ck.parseBytes(claimedPtr, claimedLen)) return this.deny(Reason.BadClientId, "Malformed client identifier in " + names[claimedFrom], requestId, "", sp.serviceWire());
     const client = pol.ids.find(ck.ptr, ck.len);
 
     const peer = root.peer;
