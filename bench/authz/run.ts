@@ -82,10 +82,10 @@ export async function runAuthzBench(quick = false): Promise<Row[]> {
   lean.length = 0;
 
   // Host emulator: on_configure alone is a reconfigure on the same VM (new root context).
-  const noop = await Emulator.load({ wasm: noopBytes, rootId: "noop", vmId: "bench", logLevel: "info", canary: false });
+  const noop = await Emulator.load({ wasm: noopBytes, rootId: "noop", vmId: "bench", logLevel: "info", canary: false, recordLimit: 0 });
   const plugins: Array<{ n: number; p: EmulatedPlugin }> = [];
   for (const { n, cfg } of configs) {
-    const p = await Emulator.load({ wasm: authz, rootId: "authz", vmId: "bench", pluginConfig: cfg, logLevel: "info", canary: false });
+    const p = await Emulator.load({ wasm: authz, rootId: "authz", vmId: "bench", pluginConfig: cfg, logLevel: "info", canary: false, recordLimit: 0 });
     const pages0 = p.memoryPages();
     const c1 = process.cpuUsage();
     const t1 = performance.now();

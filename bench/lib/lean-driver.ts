@@ -95,7 +95,24 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
     dv.setUint32(outL, n, true);
     return OK;
   };
+  // Envoy serializes a header map in C++ at a cost that is small next to the guest's; a JS serialization
+  // per read would make this driver's own work the larger part of a pairs-reading filter's figure. The
+  // last serialization is kept and reused while the map holds the very same key/value strings (each
+  // request starts from the same header list, so that is the common case); any change re-serializes.
+  let lastPairs: Array<[string, string]> = [];
+  let lastBytes: Buffer | null = null;
   const pairsBytes = (m: Pairs) => {
+    if (lastBytes !== null && m.length === lastPairs.length) {
+      let same = true;
+      for (let i = 0; i < m.length && same; i++) same = m[i][0] === lastPairs[i][0] && m[i][1] === lastPairs[i][1];
+      if (same) return lastBytes;
+    }
+    const b = serializePairs(m);
+    lastPairs = m.map(([k, v]) => [k, v] as [string, string]);
+    lastBytes = b;
+    return b;
+  };
+  const serializePairs = (m: Pairs) => {
     const size = 4 + m.length * 8 + m.reduce((a, [k, v]) => a + k.length + v.length + 2, 0);
     const b = Buffer.alloc(size);
     b.writeUInt32LE(m.length, 0);

@@ -36,7 +36,7 @@ export async function runSdkBench(quick = false): Promise<Row[]> {
   rows.push(ratioRow("lean driver", leanFig, "sdk hello-world", "raw-hello (floor)"));
 
   // Whole host: the emulator with Envoy's semantics for every hostcall (log level info, as Envoy's default).
-  const plugins = await Promise.all(MODULES.map((m, i) => Emulator.load({ wasm: bytes[i], rootId: m.rootId, vmId: "bench", logLevel: "info", canary: false })));
+  const plugins = await Promise.all(MODULES.map((m, i) => Emulator.load({ wasm: bytes[i], rootId: m.rootId, vmId: "bench", logLevel: "info", canary: false, recordLimit: 0 })));
   const reqH: [string, string][] = [[":method", "GET"], [":path", "/"], [":authority", "bench"]];
   const resH: [string, string][] = [[":status", "200"]];
   const hostFig = sideBySide(plugins.map((p, i) => ({
