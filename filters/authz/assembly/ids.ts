@@ -21,30 +21,11 @@ export function hexDigit(c: i32): i32 {
 }
 
 /**
- * Percent-decodes s[start, end) as one identifier part into bytes at `dst + at`. Returns the end
- * offset, or -1 when the part is empty, an escape is malformed or a (decoded) character is outside
- * the identifier set. The caller provides room for end - start bytes (decoding never lengthens).
+ * Percent-decodes p[start, end) (bytes as the host gave them: the request's :path, the client header)
+ * as one identifier part into bytes at `dst + at`. Returns the end offset, or -1 when the part is
+ * empty, an escape is malformed or a (decoded) character is outside the identifier set. The caller
+ * provides room for end - start bytes (decoding never lengthens).
  */
-export function decodeIdPartInto(s: string, start: i32, end: i32, dst: usize, at: i32): i32 {
-  if (end <= start) return -1;
-  let o = at;
-  for (let i = start; i < end; i++) {
-    let c = s.charCodeAt(i);
-    if (c == 0x25) {
-      if (i + 2 >= end) return -1;
-      const h = hexDigit(s.charCodeAt(i + 1)), l = hexDigit(s.charCodeAt(i + 2));
-      if (h < 0 || l < 0) return -1;
-      c = (h << 4) | l;
-      i += 2;
-    }
-    if (!idChar(c)) return -1;
-    store<u8>(dst + <usize>o, <u8>c);
-    o++;
-  }
-  return o;
-}
-
-/** decodeIdPartInto over bytes: p[start, end) (the request's :path as the host gave it). */
 export function decodeIdPartBytes(p: usize, start: i32, end: i32, dst: usize, at: i32): i32 {
   if (end <= start) return -1;
   let o = at;
@@ -79,33 +60,10 @@ export class ClientKey {
 
   @inline get ptr(): usize { return changetype<usize>(this.buf); }
 
-  /** Parses a client header value `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` (parts percent-decoded). */
-  parse(v: string): bool {
-    const n = v.length;
-    this.len = 0;
-    this.parts = 0;
-    if (n == 0 || n > MAX_CLIENT_ID) return false;
-    const dst = this.ptr;
-    let o = 0;
-    let parts = 0;
-    let start = 0;
-    for (let i = 0; i <= n; i++) {
-      if (i == n || v.charCodeAt(i) == 0x2f) {
-        if (parts > 0) { store<u8>(dst + <usize>o, 0x3a); o++; }
-        o = decodeIdPartInto(v, start, i, dst, o);
-        if (o < 0) return false;
-        parts++;
-        if (parts > 4) return false;
-        start = i + 1;
-      }
-    }
-    if (parts < 3) return false;
-    this.len = o;
-    this.parts = parts;
-    return true;
-  }
-
-  /** parse over the header value's bytes [p, p+n) as the host gave them (no string made). */
+  /**
+   * Parses a client header value `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` (parts percent-decoded) from its
+   * bytes [p, p+n) as the host gave them (no string made).
+   */
   parseBytes(p: usize, n: i32): bool {
     this.len = 0;
     this.parts = 0;
