@@ -160,9 +160,10 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
 
     // ---- local reply
     proxy_send_local_response(status: number, dPtr: number, dSize: number, bPtr: number, bSize: number, hPtr: number, hSize: number, grpc: number) {
-      const details = vm.readString(dPtr, dSize);
+      const details = vm.readRepeatedString(dPtr, dSize);
       const body = vm.read(bPtr, bSize);
-      const headers = HeaderMap.fromBytes(parsePairs(vm.read(hPtr, hSize)));
+      // parsePairs copies each key and value out, so the guest's buffer is only viewed
+      const headers = hSize === 0 ? new HeaderMap() : HeaderMap.fromBytes(parsePairs(vm.view(hPtr, hSize)));
       const c = eff();
       if (c?.kind !== 'http') return R.Ok; // silent no-op on root / VM contexts
       c.stream.queueLocalReply({ status: status >>> 0, details, body, headers, grpcStatus: grpc | 0 });

@@ -26,6 +26,36 @@ export interface LocalReply {
   failClosed: boolean;
 }
 
+/**
+ * A local reply the guest sent. The string views (body, headers, extraHeaders) are decoded on first
+ * read: a benchmark or a gateway that only looks at the status should not pay for them per request.
+ */
+class GuestLocalReply implements LocalReply {
+  private bodyText: string | null = null;
+  private sent: Array<[string, string]> | null = null;
+  private extra: Array<[string, string]> | null = null;
+  constructor(
+    readonly status: number,
+    readonly bodyBytes: Uint8Array,
+    private readonly guestHeaders: HeaderMap,
+    /** The reply's headers as sent (set once the filter's on_response_headers ran). */
+    public sentHeaders: HeaderMap | null,
+    readonly details: string,
+    readonly grpcStatus: number | null,
+  ) {}
+  readonly failClosed = false;
+  get body(): string { return (this.bodyText ??= this.bodyBytes.length === 0 ? '' : Buffer.from(this.bodyBytes).toString('utf8')); }
+  get headers(): Array<[string, string]> {
+    if (this.sent === null) { if (this.sentHeaders === null) return []; this.sent = this.sentHeaders.toPairs(); }
+    return this.sent;
+  }
+  get extraHeaders(): Array<[string, string]> { return (this.extra ??= this.guestHeaders.toPairs()); }
+  toJSON(): LocalReply {
+    const { status, body, bodyBytes, headers, extraHeaders, details, grpcStatus, failClosed } = this;
+    return { status, body, bodyBytes, headers, extraHeaders, details, grpcStatus, failClosed };
+  }
+}
+
 export interface StreamOptions {
   properties?: Map<string, PropertyValue>;
   protocol?: string;
@@ -86,6 +116,7 @@ const concat = (parts: Uint8Array[]) => {
   return out;
 };
 
+const EMPTY = new Uint8Array(0);
 const HTTP_TO_GRPC: Record<number, number> = { 400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14 };
 
 export class HttpStream {
@@ -380,28 +411,28 @@ export class HttpStream {
       this.resetStream(details); // too late for a reply: Envoy can only reset
       return;
     }
+    // (keys written lower-case as they are: no lowerKey pass per reply)
     const h = new HeaderMap();
+    const e = h.entries;
     let body = r.body;
+    let status = String(r.status);
     if (this.isGrpcRequest()) {
       // [inferred] Envoy turns local replies to gRPC requests into trailers-only responses.
-      h.add(':status', '200');
-      h.add('content-type', 'application/grpc');
-      h.add('grpc-status', String(grpcStatus ?? HTTP_TO_GRPC[r.status] ?? 2));
-      if (body.length) h.add('grpc-message', Buffer.from(body).toString('latin1'));
-      body = new Uint8Array(0);
+      status = '200';
+      e.push([':status', status], ['content-type', 'application/grpc'], ['grpc-status', String(grpcStatus ?? HTTP_TO_GRPC[r.status] ?? 2)]);
+      if (body.length) e.push(['grpc-message', Buffer.from(body).toString('latin1')]);
+      body = EMPTY;
     } else {
-      h.add(':status', String(r.status));
+      e.push([':status', status]);
       if (body.length) {
-        h.add('content-length', String(body.length));
-        if (!r.headers.get('content-type')) h.add('content-type', 'text/plain');
+        e.push(['content-length', String(body.length)]);
+        if (!r.headers.get('content-type')) e.push(['content-type', 'text/plain']);
       }
     }
-    for (const [k, v] of r.headers.entries) h.add(k, v); // appended (addCopy)
-    this.localReply = {
-      status: r.status, body: Buffer.from(r.body).toString('utf8'), bodyBytes: r.body, headers: [],
-      extraHeaders: r.headers.toPairs(), details, grpcStatus, failClosed: false,
-    };
-    this.responseCode = Number(h.get(':status'));
+    for (const x of r.headers.entries) e.push([x[0], x[1]]); // appended (addCopy); keys already lower-case
+    const reply = new GuestLocalReply(r.status, r.body, r.headers, null, details, grpcStatus);
+    this.localReply = reply;
+    this.responseCode = Number(status);
     this.responseCodeDetails = details;
     // The decoder side stops; the reply runs through the encoder chain incl. this filter [inferred §6.9].
     this.req.headersHeld = false;
@@ -427,7 +458,7 @@ export class HttpStream {
       }
     });
     this.inLocalReply = false;
-    this.localReply.headers = h.toPairs();
+    reply.sentHeaders = h;
     if (res.complete) this.finish();
   }
 

@@ -350,6 +350,26 @@ export class WasmVm {
     return (this.lastKey = len === 0 ? '' : this.buf.latin1Slice(ptr, ptr + len));
   }
   private lastKey = '';
+  /**
+   * readString for short texts a guest sends again and again (local-reply details): the last one is
+   * reused when the bytes are the same. Only ASCII texts are kept, so a byte-wise match is a UTF-8 match.
+   */
+  readRepeatedString(ptr: number, len: number): string {
+    const m = this.memory8(ptr, len);
+    ptr >>>= 0; len >>>= 0;
+    const t = this.lastText;
+    if (t.length === len) {
+      let i = 0;
+      while (i < len && m[ptr + i] === t.charCodeAt(i)) i++;
+      if (i === len) return t;
+    }
+    const s = this.readString(ptr, len);
+    let ascii = s.length === len;
+    for (let i = 0; ascii && i < len; i++) ascii = m[ptr + i] < 0x80;
+    if (ascii) this.lastText = s;
+    return s;
+  }
+  private lastText = '';
   write(ptr: number, bytes: Uint8Array): void {
     ptr >>>= 0;
     const m = this.mem();

@@ -101,7 +101,8 @@ export function loadWorkload(w: Workload): EmulatedPlugin {
 
 /** One request lifecycle in Envoy's order; returns the finished stream (local replies skip the upstream). */
 export function runRequest(p: EmulatedPlugin, shape: RequestShape): HttpStream {
-  const props = new Map(Object.entries(shape.properties ?? {}).map(([k, v]) => [k, toPropertyValue(v)]));
+  // a Map per stream (filters may set properties); none to build when the shape has no properties
+  const props = shape.properties === undefined ? undefined : new Map(Object.entries(shape.properties).map(([k, v]) => [k, toPropertyValue(v)]));
   const s = p.runtime.newStream(0, { properties: props });
   s.headers('request', toHeaderMap(shape.request), true);
   if (shape.calloutStatus !== undefined) {
