@@ -16,9 +16,9 @@ import * as hc from "./hostcalls";
 import { Body, bodyOf } from "./body";
 import { HeaderMap, requestHeaders, requestTrailers, responseHeaders, responseTrailers } from "./headers";
 import { Headers, encodePairs } from "./pairs";
-import { hasIllegalHeaderChars, utf8Encode } from "./runtime/memory";
+import { hasIllegalHeaderChars } from "./runtime/memory";
 import { clearRouteCache } from "./foreign";
-import { enableTicks } from "./dispatcher";
+import { enableTicks, takeSpareHttp } from "./dispatcher";
 
 /** Which kind of stream context a root creates (Envoy does not tell the module at create time). */
 export enum ContextType {
@@ -32,7 +32,7 @@ export enum ContextType {
 export class BaseContext {
   /** Set by the dispatcher when the context is registered (root / HTTP / TCP); 0 = not registered. */
   kind: u8;
-  /** Internal: next context in the dispatcher's table slot (raw pointer). */
+  /** Internal: next context in the dispatcher's table slot, or in its root's spare list (raw pointer). */
   _chain: usize;
   constructor(public readonly contextId: u32) {}
 }
@@ -41,6 +41,9 @@ export class BaseContext {
 export class RootContext extends BaseContext {
   /** The plugin's root_id (`plugin_root_id`), filled in by the SDK before onVmStart. */
   rootId: string = "";
+  /** Internal: HTTP contexts given back by HttpContext.recycle (raw pointers chained through _chain). */
+  _spareHttp: usize = 0;
+  _spareCount: u32 = 0;
 
   constructor(contextId: u32) {
     super(contextId);
@@ -66,6 +69,19 @@ export class RootContext extends BaseContext {
   streamType(): ContextType { return ContextType.Http; }
   /** Return a new HttpContext for stream `contextId` (or null: the stream gets no context). */
   createHttpContext(contextId: u32): HttpContext | null { return null; }
+  /**
+   * An HTTP context of this root that a finished stream gave back (HttpContext.recycle returned
+   * true), now bound to stream `contextId`; null when there is none. For createHttpContext:
+   *
+   *   createHttpContext(id: u32): HttpContext | null { return this.recycledHttpContext(id) || new MyHttp(id, this); }
+   *
+   * Reusing the object saves its allocation and collection, the largest per-stream cost of the SDK
+   * (~0.1 µs of a ~0.17 µs no-op lifecycle, bench/sdk). A root that makes several classes must not
+   * recycle: the object returned is whichever class was given back.
+   */
+  recycledHttpContext(contextId: u32): HttpContext | null {
+    return changetype<HttpContext | null>(takeSpareHttp(changetype<usize>(this), contextId));
+  }
   /** Return a new TcpContext for connection `contextId`; asked only when streamType() is Tcp. */
   createTcpContext(contextId: u32): TcpContext | null { return null; }
 
@@ -111,6 +127,13 @@ export class HttpContext extends BaseContext {
   onLog(): void {}
   onDone(): void {}
   onDelete(): void {}
+  /**
+   * Called after onDelete when the root reuses contexts (it calls recycledHttpContext). Return true
+   * to give this object back for a later stream, after resetting every per-stream field to its
+   * initial value; the default false lets it be collected. A recycled context must not be referenced
+   * from anywhere else (a pending callout, a global): it will serve another stream.
+   */
+  recycle(): bool { return false; }
 
   get requestHeaders(): HeaderMap { return requestHeaders(); }
   get requestTrailers(): HeaderMap { return requestTrailers(); }
@@ -126,20 +149,14 @@ export class HttpContext extends BaseContext {
    */
   sendLocalResponse(statusCode: u32, body: string = "", headers: Headers | null = null,
                     grpcStatus: i32 = -1, details: string = ""): bool {
-    return this.sendLocalResponseBytes(statusCode, body.length ? utf8Encode(body) : null, headers, grpcStatus, details);
+    if (!headersLegal(headers)) return false;
+    return hc.sendLocalResponseText(statusCode, details, body, encodeReplyHeaders(headers), grpcStatus) == WasmResult.Ok;
   }
 
   sendLocalResponseBytes(statusCode: u32, body: ArrayBuffer | null, headers: Headers | null = null,
                          grpcStatus: i32 = -1, details: string = ""): bool {
-    let enc: ArrayBuffer | null = null;
-    if (headers !== null && headers.length > 0) {
-      for (let i = 0, n = headers.length; i < n; i++) {
-        const p = unchecked(headers[i]);
-        if (hasIllegalHeaderChars(p.key) || hasIllegalHeaderChars(p.value)) return false;
-      }
-      enc = encodePairs(headers);
-    }
-    return hc.sendLocalResponse(statusCode, details, body, enc, grpcStatus) == WasmResult.Ok;
+    if (!headersLegal(headers)) return false;
+    return hc.sendLocalResponse(statusCode, details, body, encodeReplyHeaders(headers), grpcStatus) == WasmResult.Ok;
   }
 
   /**
@@ -159,6 +176,21 @@ export class HttpContext extends BaseContext {
   resetStream(): bool { return hc.closeStream(StreamType.HttpRequest) == WasmResult.Ok; }
   /** Foreign function clear_route_cache (ABI 0.2.x has no proxy_clear_route_cache). */
   clearRouteCache(): bool { return clearRouteCache(); }
+}
+
+/** False when a local reply's extra header contains CR, LF or NUL (nothing is sent then). */
+function headersLegal(headers: Headers | null): bool {
+  if (headers === null) return true;
+  for (let i = 0, n = headers.length; i < n; i++) {
+    const p = unchecked(headers[i]);
+    if (hasIllegalHeaderChars(p.key) || hasIllegalHeaderChars(p.value)) return false;
+  }
+  return true;
+}
+
+/** A local reply's extra headers in the pairs format, or null for none. */
+function encodeReplyHeaders(headers: Headers | null): ArrayBuffer | null {
+  return headers !== null && headers.length > 0 ? encodePairs(headers) : null;
 }
 
 /** One TCP connection (envoy.filters.network.wasm). */

@@ -485,13 +485,67 @@ export function onDelete(id: u32): void {
   const p = unregister(id);
   if (p == 0) return;
   const k = kindOf(p);
-  if (k == KIND_HTTP) changetype<HttpContext>(p).onDelete();
-  else if (k == KIND_TCP) changetype<TcpContext>(p).onDelete();
+  if (k == KIND_HTTP) {
+    changetype<HttpContext>(p).onDelete();
+    if (recycleHook != 0 && changetype<RecycleHook>(recycleHook)(p)) return;
+  } else if (k == KIND_TCP) changetype<TcpContext>(p).onDelete();
   else {
     if (calloutHook != 0) changetype<CalloutHook>(calloutHook)(OP_ROOT_GONE, id, 0, 0, 0, 0);
     changetype<RootContext>(p).onDelete();
+    if (recycleHook != 0) releaseSpares(p);
   }
   __unpin(p); // collectable from now on, unless the filter still holds it
+}
+
+// ---------------- recycled HTTP contexts (installed by RootContext.recycledHttpContext) ----------------
+// A deleted HTTP context whose recycle() returns true stays pinned on its root's spare list (linked
+// through _chain) instead of being collected; the root's next recycledHttpContext(id) takes it back
+// with its id rebound. At most SPARE_MAX per root (the rest are collected as usual); a deleted root
+// releases its spares.
+
+type RecycleHook = (p: usize) => bool;
+let recycleHook: usize = 0;
+const SPARE_MAX: u32 = 256;
+
+/** RootContext.recycledHttpContext: a spare HTTP context of root `rp` bound to `id`, or 0. */
+export function takeSpareHttp(rp: usize, id: u32): usize {
+  recycleHook = changetype<usize>(recycleHttp);
+  const root = changetype<RootContext>(rp);
+  const p = root._spareHttp;
+  if (p == 0) return 0;
+  root._spareHttp = load<usize>(chainAt(p));
+  root._spareCount--;
+  store<usize>(chainAt(p), 0);
+  store<u32>(p + offsetof<BaseContext>("contextId"), id);
+  __unpin(p); // a managed value again; register() pins it when createHttpContext returns it
+  return p;
+}
+
+/** After onDelete of HTTP context `p`: true when it went onto its root's spare list (stays pinned). */
+function recycleHttp(p: usize): bool {
+  const c = changetype<HttpContext>(p);
+  const root = c.rootContext;
+  const rp = changetype<usize>(root);
+  // only for a live root (its spares are released when it is deleted), within the bound
+  if (rootPtr(root.contextId) != rp || root._spareCount >= SPARE_MAX || !c.recycle()) return false;
+  store<u8>(p + offsetof<BaseContext>("kind"), 0);
+  store<usize>(chainAt(p), root._spareHttp);
+  root._spareHttp = p;
+  root._spareCount++;
+  return true;
+}
+
+function releaseSpares(rp: usize): void {
+  const root = changetype<RootContext>(rp);
+  let p = root._spareHttp;
+  root._spareHttp = 0;
+  root._spareCount = 0;
+  while (p != 0) {
+    const next = load<usize>(chainAt(p));
+    store<usize>(chainAt(p), 0);
+    __unpin(p);
+    p = next;
+  }
 }
 
 @inline function callout(op: u32, rootId: u32, token: u32, a: u32, b: u32, c: u32): void {

@@ -116,6 +116,14 @@ export function sendLocalResponse(statusCode: u32, details: string, body: ArrayB
                                           bufPtr(headers), bufLen(headers), grpcStatus));
 }
 
+/** sendLocalResponse with a text body: details and body UTF-8 encoded into scratch (no allocation). */
+export function sendLocalResponseText(statusCode: u32, details: string, body: string,
+                                      headers: ArrayBuffer | null, grpcStatus: i32): WasmResult {
+  encode2(details, body);
+  return st(abi.proxy_send_local_response(statusCode, encA, encALen, body.length ? encB : 0, body.length ? encBLen : 0,
+                                          bufPtr(headers), bufLen(headers), grpcStatus));
+}
+
 export function continueStream(type: StreamType): WasmResult {
   return st(abi.proxy_continue_stream(<u32>type));
 }

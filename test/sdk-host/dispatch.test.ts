@@ -299,3 +299,69 @@ test('a callout response while another stream of the same VM is mid-request stil
   assert.equal(new Map(b.requestHeaders()).get('x-auth-user'), undefined);
   assert.equal(b.requestBody(), 'x+END');
 });
+
+// Root "recycle" (fixture RecyRoot/RecyHttp): createHttpContext returns recycledHttpContext(id) || new RecyHttp;
+// RecyHttp.recycle() resets its per-stream field and gives the object back.
+function recyStart(p: ReturnType<typeof load>) {
+  const s = p.http();
+  s.sendRequestHeaders(req('/'), { endOfStream: true });
+  const h = new Map(s.requestHeaders());
+  return { s, instance: h.get('x-instance'), contextId: h.get('x-context-id'), before: h.get('x-requests-before') };
+}
+const recyEnd = (s: { sendResponseHeaders: Function; complete: Function }) => {
+  s.sendResponseHeaders([[':status', '200']], { endOfStream: true });
+  s.complete();
+};
+
+test('recycled stream contexts: a finished stream\'s object serves the next stream, rebound to its id, per-stream state reset', () => {
+  const p = load({ strict: true, rootId: 'recycle' });
+  const a = recyStart(p);
+  recyEnd(a.s);
+  const b = recyStart(p);
+  recyEnd(b.s);
+  assert.equal(b.instance, a.instance, 'the same object');
+  assert.equal(a.contextId, String(a.s.id));
+  assert.equal(b.contextId, String(b.s.id), 'contextId rebound to the new stream');
+  assert.notEqual(a.s.id, b.s.id);
+  assert.deepEqual([a.before, b.before], ['0', '0'], 'recycle() reset the per-stream field');
+  // streams in flight at the same time each have their own object; both are reused afterwards
+  const c = recyStart(p), d = recyStart(p);
+  assert.notEqual(c.instance, d.instance);
+  recyEnd(c.s); recyEnd(d.s);
+  const e = recyStart(p), f = recyStart(p);
+  assert.deepEqual(new Set([e.instance, f.instance]), new Set([c.instance, d.instance]));
+  assert.deepEqual([c.before, d.before, e.before, f.before], ['0', '0', '0', '0']);
+  recyEnd(e.s); recyEnd(f.s);
+  // callbacks reach the recycled object under its new id only
+  const g = recyStart(p);
+  assert.equal(g.contextId, String(g.s.id));
+  recyEnd(g.s);
+});
+
+test('recycled stream contexts belong to their root: a new root after a config update makes its own; the old root releases its spares', () => {
+  const p = load({ strict: true, rootId: 'recycle' });
+  const inFlight = recyStart(p);
+  p.reconfigure({ pluginConfig: 'v2' });
+  recyEnd(inFlight.s); // deleted under the old root, which is still draining
+  const next = recyStart(p);
+  assert.notEqual(next.instance, inFlight.instance, 'the new root does not take the old root\'s spare');
+  recyEnd(next.s);
+  p.drainOldRoots();
+  const again = recyStart(p);
+  assert.equal(again.instance, next.instance);
+  recyEnd(again.s);
+  p.shutdown();
+});
+
+test('recycled stream contexts: many streams, one object, memory stable', () => {
+  const p = load({ rootId: 'recycle' });
+  const first = recyStart(p);
+  recyEnd(first.s);
+  const pages = p.runtime.workers[0].vm.pages();
+  for (let i = 0; i < 3000; i++) {
+    const x = recyStart(p);
+    if (x.instance !== first.instance || x.before !== '0') assert.fail(`stream ${i}: instance ${x.instance}, requests before ${x.before}`);
+    recyEnd(x.s);
+  }
+  assert.equal(p.runtime.workers[0].vm.pages(), pages);
+});

@@ -10,9 +10,11 @@ const WANT = String.UTF8.encode("let-me-in");
 const DENIED = String.UTF8.encode("denied");
 
 class DenyRoot extends RootContext {
-  createHttpContext(id: u32): HttpContext | null { return new Deny(id, this); }
+  createHttpContext(id: u32): HttpContext | null { return this.recycledHttpContext(id) || new Deny(id, this); }
 }
 class Deny extends HttpContext {
+  // no per-stream state: the object can serve the next stream as it is (see RootContext.recycledHttpContext)
+  recycle(): bool { return true; }
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const len = this.requestHeaders.getRaw(changetype<usize>(KEY), KEY.byteLength);
     if (len == WANT.byteLength && memory.compare(rawValuePtr(), changetype<usize>(WANT), len) == 0) return FilterHeadersStatus.Continue;

@@ -4,9 +4,11 @@ import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext } fr
 export * from "../../../../../sdk/abi/exports";
 
 class AddHeaderRoot extends RootContext {
-  createHttpContext(id: u32): HttpContext | null { return new AddHeader(id, this); }
+  createHttpContext(id: u32): HttpContext | null { return this.recycledHttpContext(id) || new AddHeader(id, this); }
 }
 class AddHeader extends HttpContext {
+  // no per-stream state: the object can serve the next stream as it is (see RootContext.recycledHttpContext)
+  recycle(): bool { return true; }
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     this.responseHeaders.add("x-bench", "add-header");
     return FilterHeadersStatus.Continue;

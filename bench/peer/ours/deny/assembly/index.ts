@@ -5,9 +5,11 @@ import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext } fr
 export * from "../../../../../sdk/abi/exports";
 
 class DenyRoot extends RootContext {
-  createHttpContext(id: u32): HttpContext | null { return new Deny(id, this); }
+  createHttpContext(id: u32): HttpContext | null { return this.recycledHttpContext(id) || new Deny(id, this); }
 }
 class Deny extends HttpContext {
+  // no per-stream state: the object can serve the next stream as it is (see RootContext.recycledHttpContext)
+  recycle(): bool { return true; }
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const key = this.requestHeaders.get("x-api-key");
     if (key !== null && key == "let-me-in") return FilterHeadersStatus.Continue;
