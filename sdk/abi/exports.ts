@@ -13,7 +13,7 @@ import "../runtime/abort";
 /** ABI marker: its presence selects ABI 0.2.1. Never called. */
 export function proxy_abi_version_0_2_1(): void {}
 
-/** Allocator for host-returned data; the SDK frees (heap.free) after reading. */
+/** Allocator for host-returned data (runtime/memory.ts allocate); the SDK frees it (freeResult) after reading. */
 export function proxy_on_memory_allocate(size: usize): usize {
   return allocate(size);
 }

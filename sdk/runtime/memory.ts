@@ -2,8 +2,8 @@
 //  - fixed out-slots the host writes results into (no allocation per hostcall),
 //  - a reusable scratch area for UTF-8 encodings of strings passed to the host,
 //  - reading host-allocated results (ptr,len) into strings / ArrayBuffers and freeing them.
-// Host-allocated memory comes from proxy_on_memory_allocate (heap.alloc); (0,0) means "empty,
-// nothing allocated".
+// Host-allocated memory comes from proxy_on_memory_allocate (allocate: a bump arena for the short-lived
+// results, else heap.alloc); (0,0) means "empty, nothing allocated".
 
 /** Out-slots: [0] ptr/u32, [4] size/u32, [8] u32 (cas, flags), [16] u64. */
 export const OUT: usize = memory.data(32, 16);
@@ -216,7 +216,7 @@ export function decodeUtf8(ptr: usize, len: usize): string {
 export function takeString(ptr: usize, len: usize): string {
   if (ptr == 0) return "";
   const s = decodeUtf8(ptr, len);
-  heap.free(ptr);
+  freeResult(ptr);
   return s;
 }
 
@@ -225,17 +225,43 @@ export function takeBuffer(ptr: usize, len: usize): ArrayBuffer {
   if (ptr == 0) return new ArrayBuffer(0);
   const buf = new ArrayBuffer(<i32>len);
   memory.copy(changetype<usize>(buf), ptr, len);
-  heap.free(ptr);
+  freeResult(ptr);
   return buf;
 }
 
-/** Free a host-allocated result that is not needed. */
-@inline export function freeResult(ptr: usize): void {
-  if (ptr) heap.free(ptr);
+// ---------------- the allocator for host results ----------------
+// Envoy copies every result (a header value, the pairs of a map, a body, a property, shared data) into
+// memory it asks proxy_on_memory_allocate for, and the SDK frees it as soon as it has read it. Those
+// short-lived blocks come from a bump arena: allocating is a pointer bump, freeing a counter decrement,
+// and the arena rewinds when its last live block is freed. What does not fit (large results, or while
+// blocks are held, e.g. getRaw / pairsRaw results) comes from the heap as before.
+
+const ARENA_SIZE: usize = 16384;
+let arena: usize = 0;
+let arenaTop: usize = 0;
+let arenaLive: u32 = 0;
+
+/** Free a host-allocated result (from the arena or the heap); 0 is ignored. */
+export function freeResult(ptr: usize): void {
+  if (ptr == 0) return;
+  const a = arena;
+  if (a != 0 && ptr - a < ARENA_SIZE) {
+    if (--arenaLive == 0) arenaTop = a;
+    return;
+  }
+  heap.free(ptr);
 }
 
 /** The allocator Envoy calls (exported as proxy_on_memory_allocate). Never returns 0 for size 0. */
 export function allocate(size: usize): usize {
+  let a = arena;
+  if (a == 0) arenaTop = arena = a = heap.alloc(ARENA_SIZE);
+  const p = (arenaTop + 7) & ~<usize>7;
+  if (size <= ARENA_SIZE && p + size <= a + ARENA_SIZE) {
+    arenaTop = p + (size == 0 ? 1 : size);
+    arenaLive++;
+    return p;
+  }
   return heap.alloc(size == 0 ? 1 : size);
 }
 
