@@ -1,6 +1,6 @@
 // bench/sdk: what the SDK costs per request, side by side in one run.
 //   (a) raw-noop / raw-hello — hand-written ABI guests with no SDK (the floor)
-//   (b) noop                 — the SDK's no-op filter
+//   (b) noop                 — the SDK's no-op filter; noop-recycled: the same with recycled stream contexts
 //   (c) hello-world          — examples/hello-world (one response header + one info log line)
 // Two drivers: the lean driver (guest cost alone: direct export calls, cheapest Envoy-correct imports)
 // and the full host emulator (what a filter author's test sees: every hostcall with Envoy's semantics).
@@ -16,6 +16,7 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const MODULES = [
   { name: "raw-noop (floor)", file: "bench/sdk/raw-noop/build/raw-noop.wasm", rootId: "noop" },
   { name: "sdk noop", file: "bench/sdk/noop/build/noop.wasm", rootId: "noop" },
+  { name: "sdk noop, recycled contexts", file: "bench/sdk/noop-recycled/build/noop-recycled.wasm", rootId: "noop" },
   { name: "raw-hello (floor)", file: "bench/sdk/raw-hello/build/raw-hello.wasm", rootId: "hello" },
   { name: "sdk hello-world", file: "examples/hello-world/build/hello-world.wasm", rootId: "hello" },
 ];
@@ -33,6 +34,7 @@ export async function runSdkBench(quick = false): Promise<Row[]> {
   for (const l of lean) if (l.name.includes("hello") && l.counts.headerWrites === 0) throw new Error(`${l.name} added no header: the benchmark is not measuring the work`);
   rows.push(...figureRows("lean driver", leanFig));
   rows.push(ratioRow("lean driver", leanFig, "sdk noop", "raw-noop (floor)"));
+  rows.push(ratioRow("lean driver", leanFig, "sdk noop, recycled contexts", "raw-noop (floor)"));
   rows.push(ratioRow("lean driver", leanFig, "sdk hello-world", "raw-hello (floor)"));
 
   // Whole host: the emulator with Envoy's semantics for every hostcall (log level info, as Envoy's default).
@@ -45,6 +47,7 @@ export async function runSdkBench(quick = false): Promise<Row[]> {
   })), quick ? { batches: 20, batchSize: 200 } : { batches: 100, batchSize: 1000 });
   rows.push(...figureRows("host emulator", hostFig));
   rows.push(ratioRow("host emulator", hostFig, "sdk noop", "raw-noop (floor)"));
+  rows.push(ratioRow("host emulator", hostFig, "sdk noop, recycled contexts", "raw-noop (floor)"));
   return rows;
 }
 
