@@ -149,6 +149,7 @@ export class Plugin {
       newestCppHost: opts.newestCppHost ?? false,
       logLevel: () => self.logLevel,
       log: (e) => recordBounded(self.logs, e, limit),
+      logsRecorded: limit > 0,
       hostcall: (r) => { recordBounded(self.hostcalls, r, limit); self.onHostcall?.(r); },
       callback: (r) => recordBounded(self.callbacks, r, limit),
       hostcallsRecorded: limit > 0,

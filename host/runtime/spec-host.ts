@@ -57,6 +57,7 @@ export class SpecHost {
       hostcall: (r) => self.hostcalls.push(r),
       callback: () => {},
       hostcallsRecorded: true,
+      logsRecorded: true,
       callbacksRecorded: false,
       trap: () => {},
       callouts: new CalloutRegistry(),

@@ -27,6 +27,8 @@ export interface VmEnv {
   newestCppHost: boolean;
   logLevel(): number;
   log(e: LogEntry): void;
+  /** Whether log entries are kept (a record limit above 0); when not, proxy_log skips lines below the level unread. */
+  readonly logsRecorded: boolean;
   hostcall(r: HostcallRecord): void;
   callback(r: CallbackRecord): void;
   /**
