@@ -111,16 +111,16 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
   /** add (addCopy: another entry) or replace (setCopy: one entry for the key) in a writable map. */
   const writeHeader = (mt: number, kPtr: number, kSize: number, vPtr: number, vSize: number, op: 'add' | 'replace') => {
     const mem = vm.memory8(kPtr, kSize);
-    const val = vm.readLatin1(vPtr, vSize);
+    const val = vm.readInterned(vPtr, vSize);
     if (mt >>> 0 > MAX_MAP_TYPE) return R.BadArgument;
     const c = eff();
     const m = writableMap(c, mt);
     const recorded = vm.env.hostcallsRecorded;
-    const note = recorded ? vm.readLatin1(kPtr, kSize) : '';
+    const note = recorded ? vm.readInterned(kPtr, kSize) : '';
     if (!m) return recorded ? { status: R.BadArgument, note } : R.BadArgument;
     const i = op === 'replace' ? m.indexOfBytes(mem, kPtr >>> 0, kSize >>> 0) : -1;
     if (i >= 0) m.replaceAt(i, val);
-    else m.add(recorded ? note : vm.readLatin1(kPtr, kSize), val); // add, or replace of an absent key
+    else m.add(recorded ? note : vm.readInterned(kPtr, kSize), val); // add, or replace of an absent key
     mutateRequestHeaders(c, mt);
     return recorded ? { status: R.Ok, note } : R.Ok;
   };
@@ -175,7 +175,7 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
 
     // ---- shared data
     proxy_get_shared_data(kPtr: number, kSize: number, ptrOut: number, sizeOut: number, casOut: number) {
-      const key = vm.readKey(kPtr, kSize);
+      const key = vm.readInterned(kPtr, kSize);
       const v = vm.env.process.getSharedData(vm.env.vmId, key);
       if (!v) return noted(R.NotFound, key);
       vm.check(casOut, 4);
@@ -185,7 +185,7 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       return noted(R.Ok, key);
     },
     proxy_set_shared_data(kPtr: number, kSize: number, vPtr: number, vSize: number, cas: number) {
-      const key = vm.readKey(kPtr, kSize);
+      const key = vm.readInterned(kPtr, kSize);
       const value = vm.read(vPtr, vSize); // a copy, kept as is
       const ok = vm.env.process.setSharedData(vm.env.vmId, key, value, cas >>> 0, true);
       return noted(ok ? R.Ok : R.CasMismatch, key);

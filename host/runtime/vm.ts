@@ -337,21 +337,25 @@ export class WasmVm {
     return len === 0 ? '' : this.buf.latin1Slice(ptr, end);
   }
   /**
-   * readLatin1 for keys a guest sends again and again (shared-data keys): the last key is reused when
-   * the bytes are the same, so it is neither decoded nor hashed again.
+   * readLatin1 for the short strings a guest sends again and again (header names and values it writes,
+   * shared-data keys): a small direct-mapped table of recent strings, found by length and edge bytes and
+   * compared in place, so a repeated string is neither decoded nor hashed again.
    */
-  readKey(ptr: number, len: number): string {
+  readInterned(ptr: number, len: number): string {
     const m = this.memory8(ptr, len);
     ptr >>>= 0; len >>>= 0;
-    const k = this.lastKey;
-    if (k.length === len) {
+    if (len === 0) return '';
+    if (len > 64) return this.buf.latin1Slice(ptr, ptr + len);
+    const slot = (len ^ m[ptr] ^ (m[ptr + len - 1] << 2)) & 31;
+    const t = this.interned[slot];
+    if (t.length === len) {
       let i = 0;
-      while (i < len && m[ptr + i] === k.charCodeAt(i)) i++;
-      if (i === len) return k;
+      while (i < len && m[ptr + i] === t.charCodeAt(i)) i++;
+      if (i === len) return t;
     }
-    return (this.lastKey = len === 0 ? '' : this.buf.latin1Slice(ptr, ptr + len));
+    return (this.interned[slot] = this.buf.latin1Slice(ptr, ptr + len));
   }
-  private lastKey = '';
+  private readonly interned: string[] = new Array<string>(32).fill('');
   /**
    * readString for short texts a guest sends again and again (local-reply details): the last one is
    * reused when the bytes are the same. Only ASCII texts are kept, so a byte-wise match is a UTF-8 match.
