@@ -67,6 +67,11 @@ export class HeaderMap {
     const i = this.indexOf(lowerKey(key));
     return i < 0 ? undefined : this.entries[i][1];
   }
+  /** get() for a key already in lower case (a constant): no lower-casing pass. */
+  getLower(key: string): string | undefined {
+    const i = this.indexOf(key);
+    return i < 0 ? undefined : this.entries[i][1];
+  }
   getAll(key: string): string[] {
     const k = lowerKey(key);
     const out: string[] = [];

@@ -117,6 +117,8 @@ const concat = (parts: Uint8Array[]) => {
 };
 
 const EMPTY = new Uint8Array(0);
+/** The attributes of a stream that was given none (the map is only ever read). */
+const NO_PROPERTIES: ReadonlyMap<string, PropertyValue> = new Map();
 const HTTP_TO_GRPC: Record<number, number> = { 400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14 };
 
 export class HttpStream {
@@ -126,7 +128,7 @@ export class HttpStream {
   readonly ctx: StreamCtx;
   readonly req = new Dir();
   readonly res = new Dir();
-  readonly properties: Map<string, PropertyValue>;
+  readonly properties: ReadonlyMap<string, PropertyValue>;
   // Made on first use: most streams never touch them, and three Maps per stream cost more than a no-op filter.
   private fs: Map<string, { value: Uint8Array }> | null = null;
   private efs: Map<string, { value: Uint8Array; span: number }> | null = null;
@@ -156,7 +158,7 @@ export class HttpStream {
     this.root = root;
     this.id = bypass ? 0 : vm.allocContextId();
     this.ctx = { kind: 'http', id: this.id, root, stream: this, deleted: false };
-    this.properties = opts.properties ?? new Map();
+    this.properties = opts.properties ?? NO_PROPERTIES;
     this.protocol = opts.protocol ?? 'HTTP/1.1';
     this.connectionId = opts.connectionId ?? this.id;
     this.startNs = vm.env.process.clock.nowNs();
@@ -395,7 +397,7 @@ export class HttpStream {
   }
 
   private isGrpcRequest(): boolean {
-    return (this.req.headers?.get('content-type') ?? '').startsWith('application/grpc');
+    return (this.req.headers?.getLower('content-type') ?? '').startsWith('application/grpc');
   }
 
   private sendLocalReply(r: { status: number; details: string; body: Uint8Array; headers: HeaderMap; grpcStatus: number }): void {
@@ -426,7 +428,7 @@ export class HttpStream {
       e.push([':status', status]);
       if (body.length) {
         e.push(['content-length', String(body.length)]);
-        if (!r.headers.get('content-type')) e.push(['content-type', 'text/plain']);
+        if (!r.headers.getLower('content-type')) e.push(['content-type', 'text/plain']);
       }
     }
     for (const x of r.headers.entries) e.push([x[0], x[1]]); // appended (addCopy); keys already lower-case

@@ -26,7 +26,7 @@ function traverse(v: PropertyValue, rest: string[]): PropertyValue | undefined |
 }
 
 /** Find `path` in a dotted-key map of supplied values. */
-function lookupSupplied(map: Map<string, PropertyValue>, path: string[]): PropertyValue | undefined | 'object' {
+function lookupSupplied(map: ReadonlyMap<string, PropertyValue>, path: string[]): PropertyValue | undefined | 'object' {
   for (let n = path.length; n >= 1; n--) {
     const v = map.get(path.slice(0, n).join('.'));
     if (v) return traverse(v, path.slice(n));
