@@ -160,6 +160,23 @@ export function setSharedData(key: string, value: ArrayBuffer | null, cas: u32):
   return st(abi.proxy_set_shared_data(k, putLen, bufPtr(value), bufLen(value), cas));
 }
 
+/**
+ * Raw shared data for hot paths: key and value as UTF-8 (ptr, len). The get leaves the host's copy of
+ * the value at OUT_PTR / OUT_SIZE (read it in place, then freeResult it) and, when Ok, its CAS in lastCas.
+ */
+export function getSharedDataRaw(keyPtr: usize, keyLen: usize): WasmResult {
+  store<usize>(OUT_PTR, 0);
+  store<usize>(OUT_SIZE, 0);
+  store<u32>(OUT_3, 0);
+  const r = st(abi.proxy_get_shared_data(keyPtr, keyLen, OUT_PTR, OUT_SIZE, OUT_3));
+  if (r == WasmResult.Ok) lastCas = load<u32>(OUT_3);
+  return r;
+}
+
+export function setSharedDataRaw(keyPtr: usize, keyLen: usize, valuePtr: usize, valueLen: usize, cas: u32): WasmResult {
+  return st(abi.proxy_set_shared_data(keyPtr, keyLen, valuePtr, valueLen, cas));
+}
+
 /** Token (never 0) or 0 on failure. */
 export function registerSharedQueue(name: string): u32 {
   const n = encode1(name);

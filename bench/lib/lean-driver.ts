@@ -6,12 +6,12 @@
 //
 // Provided: request/response header maps (get/add/replace/remove/pairs, in order, keys as given),
 // plugin configuration (buffer 7, only inside on_configure), properties (`plugin_root_id` and any
-// given), log level, wall-clock time, logs (counted), metrics, local replies (Ok, counted), foreign functions (Ok,
+// given), log level, wall-clock time, shared data (one VM's view, Envoy's CAS rules), logs (counted), metrics, local replies (Ok, counted), foreign functions (Ok,
 // counted; `clear_route_cache` separately), WASI random_get (crypto randomness from a pool). Anything else answers NotFound / ENOSYS.
 // One request = context create, request headers (eos), response headers (eos), log, done, delete.
 import { randomFillSync } from "node:crypto";
 
-const OK = 0, NOT_FOUND = 1, BAD_ARGUMENT = 2, ENOSYS = 52;
+const OK = 0, NOT_FOUND = 1, BAD_ARGUMENT = 2, CAS_MISMATCH = 8, ENOSYS = 52;
 const enc = new TextEncoder();
 
 export interface LeanOptions {
@@ -63,6 +63,8 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
   let reqOpen = false, resOpen = false, inConfigure = false;
   const map = (t: number): Pairs | null => (t === 0 && reqOpen ? req : t === 2 && resOpen ? res : null);
   const metrics: bigint[] = [];
+  const shared = new Map<string, { value: Uint8Array; cas: number }>();
+  let nextCas = 1;
   const pool = new Uint8Array(65536);
   let poolAt = pool.length;
 
@@ -187,6 +189,22 @@ export async function leanModule(name: string, bytes: Uint8Array, o: LeanOptions
       return OK;
     },
     proxy_send_local_response: () => { counts.localReplies++; return OK; },
+    proxy_get_shared_data: (kp: number, kl: number, outP: number, outL: number, casOut: number) => {
+      const e = shared.get(str(kp, kl));
+      if (!e) return NOT_FOUND;
+      give(e.value, outP, outL);
+      dv.setUint32(casOut, e.cas, true);
+      return OK;
+    },
+    // Envoy: a CAS other than 0 must match an existing entry's; a missing key is created whatever the CAS
+    proxy_set_shared_data: (kp: number, kl: number, vp: number, vl: number, cas: number) => {
+      const k = str(kp, kl);
+      const e = shared.get(k);
+      if (e && cas !== 0 && e.cas !== cas >>> 0) return CAS_MISMATCH;
+      refresh();
+      shared.set(k, { value: u8.slice(vp, vp + vl), cas: nextCas++ });
+      return OK;
+    },
     // Envoy's answer is the dispatcher's wall clock in ns
     proxy_get_current_time_nanoseconds: (out: number) => { refresh(); dv.setBigUint64(out, BigInt(Date.now()) * 1_000_000n, true); return OK; },
     proxy_call_foreign_function: (np: number, nl: number, _ap: number, _al: number, outP: number, outL: number) => {

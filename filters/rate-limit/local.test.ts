@@ -283,7 +283,8 @@ test('max_keys bounds the keys; a full bucket is reclaimed; past the bound is co
   assert.equal(p.metric('rate_limit.keys_reclaimed'), 8);
   assert.equal(send(p, 0, REQ('c5')).ok, false, 'a reclaimed slot is a real bucket');
   const keys = p.runtime.process.sharedDataKeys('rl');
-  assert.equal(keys.length, 4, `${keys}`);
+  assert.deepEqual(keys.filter((k) => k !== 'rate-limit.slots').length, 4, `max_keys slots and nothing else: ${keys}`);
+  assert.ok(keys.includes('rate-limit.slots'), 'the marker that lets later VMs skip creating the table');
 
   const d = load(perClient(1, 'second', { max_keys: 1, failure_mode_deny: true }));
   assert.equal(send(d, 0, REQ('a')).ok, true);
@@ -349,4 +350,27 @@ test('max_cas_retries exhausted (every read interrupted): counted as a failure, 
     if (deny) assert.equal(s.localReply?.status, 500);
     else assert.equal(a, 'Continue');
   }
+});
+
+test('the slot table is created once per proxy: the first VM to configure creates max_keys slots, the others find the marker', () => {
+  const p = load(perClient(100, 'minute', { max_keys: 500 }), { workers: 4 });
+  // at configure (no request yet), by VM: Envoy's canary VM configures first, then one VM per worker
+  const byVm = (name: string) => {
+    const m = new Map<string, number>();
+    for (const h of p.hostcalls({ name })) m.set(h.vmLabel, (m.get(h.vmLabel) ?? 0) + 1);
+    return m;
+  };
+  const sets = byVm('proxy_set_shared_data'), gets = byVm('proxy_get_shared_data');
+  assert.equal(gets.size, 5, `canary + 4 workers configured: ${[...gets.keys()]}`);
+  assert.deepEqual([...sets.values()], [501], `one VM wrote the 500 slots and the marker: ${[...sets]}`);
+  const [creator] = sets.keys();
+  for (const [vm, n] of gets) if (vm !== creator) assert.equal(n, 1, `${vm} read only the marker`);
+  assert.equal(p.runtime.process.sharedDataKeys('rl').length, 501);
+  // every worker still shares the buckets: 100 per minute across the 4 VMs
+  let ok = 0;
+  for (let i = 0; i < 120; i++) if (send(p, i % 4).ok) ok++;
+  assert.equal(ok, 100);
+  // a configuration with a larger table creates only what is missing
+  p.reconfigure({ pluginConfig: JSON.stringify(perClient(100, 'minute', { max_keys: 600 })) });
+  assert.equal(p.runtime.process.sharedDataKeys('rl').length, 601);
 });

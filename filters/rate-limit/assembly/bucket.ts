@@ -1,7 +1,7 @@
 // Token buckets in shared data, one bucket per descriptor key, shared by every worker VM of the proxy.
 //
 // Envoy's shared data (ABI 0.2.1) has no delete, so the number of keys is bounded by a fixed table of
-// `max_keys` slots ("rate-limit.slot.<n>"), created at configure. A descriptor key hashes (FNV-1a +
+// `max_keys` slots ("rate-limit.slot.<n>"), created at configure by the first VM (see createSlots). A descriptor key hashes (FNV-1a +
 // Murmur3 finaliser) to a home slot and probes up to PROBES consecutive slots. A slot holds one bucket and the key it belongs to:
 //   u64 level (scaled: tokens × unit ms)  u64 last refill (ms)  u64 capacity (scaled)  u32 requests_per_unit
 //   u32 key length  key bytes
@@ -12,12 +12,14 @@
 // key is past the bound: the caller applies failure_mode_deny and counts it.
 // Every write is a compare-and-swap on the value read; a mismatch (another worker VM wrote in between)
 // re-reads and decides again, at most max_cas_retries times.
-import { SharedData, WasmResult, decimal } from "../../../sdk";
+import { WasmResult } from "../../../sdk";
 import * as hc from "../../../sdk/hostcalls";
+import { OUT_PTR, OUT_SIZE, freeResult } from "../../../sdk/runtime/memory";
 
 export const PROBES: u32 = 16;
-const HEADER: i32 = 32;
-const EMPTY = new ArrayBuffer(HEADER);
+const HEADER: usize = 32;
+/** An empty slot: a record with key length 0. */
+const EMPTY: usize = memory.data(<i32>HEADER);
 
 export const OK = 0, FAIL_CAS = 1, FAIL_OVERFLOW = 2, FAIL_HOST = 3;
 
@@ -35,17 +37,67 @@ export class Outcome {
   reclaimed: bool = false;
 }
 
-export function slotKey(i: u32): string { return "rate-limit.slot." + decimal(<i64>i); }
+// Slot keys "rate-limit.slot.<n>" are written into one static buffer (prefix once, digits per use):
+// no string per probe.
+const SLOT_PREFIX = "rate-limit.slot.";
+const SLOT_PREFIX_LEN: usize = 16;
+const SLOT_KEY: usize = memory.data(<i32>SLOT_PREFIX_LEN + 10);
+let slotKeyReady = false;
 
-/** Create every slot that does not exist yet (cas 0 on a missing key is the ABI's only create). */
-export function createSlots(maxKeys: u32): bool {
-  for (let i: u32 = 0; i < maxKeys; i++) {
-    const k = slotKey(i);
-    if (hc.getSharedData(k) !== null) continue;
-    if (hc.lastStatus != WasmResult.NotFound) return false;
-    if (SharedData.set(k, EMPTY, 0) != WasmResult.Ok) return false;
+/** The key of slot `i` at SLOT_KEY; its length. */
+function slotKey(i: u32): usize {
+  if (!slotKeyReady) {
+    for (let j = 0; j < <i32>SLOT_PREFIX_LEN; j++) store<u8>(SLOT_KEY + <usize>j, <u8>SLOT_PREFIX.charCodeAt(j));
+    slotKeyReady = true;
   }
-  return true;
+  let n: usize = 1;
+  for (let v = i; v >= 10; v /= 10) n++;
+  let p = SLOT_KEY + SLOT_PREFIX_LEN + n;
+  let v = i;
+  do {
+    store<u8>(--p, <u8>(48 + v % 10));
+    v /= 10;
+  } while (v != 0);
+  return SLOT_PREFIX_LEN + n;
+}
+
+/** The record a write sends: header + key, grown as keys need. */
+let rec: usize = 0;
+let recCap: usize = 0;
+
+function recordFor(keyLen: usize): usize {
+  const need = HEADER + keyLen;
+  if (need > recCap) {
+    if (rec != 0) heap.free(rec);
+    let cap: usize = 256;
+    while (cap < need) cap <<= 1;
+    rec = heap.alloc(cap);
+    recCap = cap;
+  }
+  return rec;
+}
+
+/** Shared data counts created for `maxKeys` slots: set once every slot exists, so the VMs that start
+ *  later (one per worker) see it and skip the table. */
+const MARKER = "rate-limit.slots";
+
+/**
+ * Create every slot that does not exist yet (cas 0 on a missing key is the ABI's only create). The first
+ * VM does the work; a VM that finds the marker for at least `maxKeys` slots has nothing to do.
+ */
+export function createSlots(maxKeys: u32): bool {
+  const m = hc.getSharedData(MARKER);
+  if (m !== null && m.byteLength == 4 && load<u32>(changetype<usize>(m)) >= maxKeys) return true;
+  for (let i: u32 = 0; i < maxKeys; i++) {
+    const kn = slotKey(i);
+    const r = hc.getSharedDataRaw(SLOT_KEY, kn);
+    if (r == WasmResult.Ok) { freeResult(load<usize>(OUT_PTR)); continue; }
+    if (r != WasmResult.NotFound) return false;
+    if (hc.setSharedDataRaw(SLOT_KEY, kn, EMPTY, HEADER, 0) != WasmResult.Ok) return false;
+  }
+  const count = new ArrayBuffer(4);
+  store<u32>(changetype<usize>(count), maxKeys);
+  return hc.setSharedData(MARKER, count, 0) == WasmResult.Ok;
 }
 
 /** FNV-1a, 32-bit, over the key's bytes, then MurmurHash3's finaliser (keys differing in a few
@@ -72,27 +124,25 @@ function refilled(level: u64, last: u64, cap: u64, rpu: u64, now: u64): u64 {
   return level + elapsed * rpu;
 }
 
-function sameKey(rec: usize, recLen: i32, key: usize, keyLen: i32): bool {
-  if (recLen < HEADER + keyLen || <i32>load<u32>(rec, 28) != keyLen) return false;
-  return memory.compare(rec + HEADER, key, keyLen) == 0;
+function sameKey(rp: usize, rn: usize, key: usize, keyLen: usize): bool {
+  if (rn < HEADER + keyLen || <usize>load<u32>(rp, 28) != keyLen) return false;
+  return memory.compare(rp + HEADER, key, keyLen) == 0;
 }
 
 /** Free or refilled to capacity (a valid record only). */
-function reclaimable(rec: usize, recLen: i32, now: u64): bool {
-  if (recLen < HEADER || load<u32>(rec, 28) == 0) return true;
-  const cap = load<u64>(rec, 16), rpu = <u64>load<u32>(rec, 24);
+function reclaimable(rp: usize, rn: usize, now: u64): bool {
+  if (rn < HEADER || load<u32>(rp, 28) == 0) return true;
+  const cap = load<u64>(rp, 16), rpu = <u64>load<u32>(rp, 24);
   if (rpu == 0) return true;
-  return refilled(load<u64>(rec), load<u64>(rec, 8), cap, rpu, now) >= cap;
+  return refilled(load<u64>(rp), load<u64>(rp, 8), cap, rpu, now) >= cap;
 }
 
 /**
- * Take one token for `key` (UTF-8 bytes) from a bucket of `cap` scaled units refilled by `rpu` scaled
- * units per ms, where a token is `unitMs` scaled units. `now` in ms.
+ * Take one token for the key [kp, kp+kn) (UTF-8 bytes) from a bucket of `cap` scaled units refilled by
+ * `rpu` scaled units per ms, where a token is `unitMs` scaled units. `now` in ms.
  */
-export function consume(key: ArrayBuffer, rpu: u64, unitMs: u64, cap: u64, maxKeys: u32, maxRetries: u32, now: u64, o: Outcome): void {
-  const kp = changetype<usize>(key);
-  const kn = key.byteLength;
-  const home = slotHash(kp, kn) % maxKeys;
+export function consume(kp: usize, kn: usize, rpu: u64, unitMs: u64, cap: u64, maxKeys: u32, maxRetries: u32, now: u64, o: Outcome): void {
+  const home = slotHash(kp, <i32>kn) % maxKeys;
   const probes = maxKeys < PROBES ? maxKeys : PROBES;
   o.failure = OK;
   o.casRetries = 0;
@@ -102,41 +152,35 @@ export function consume(key: ArrayBuffer, rpu: u64, unitMs: u64, cap: u64, maxKe
     if (attempt > 0) o.casRetries++;
     let freeSlot: i64 = -1;
     let freeCas: u32 = 0;
-    let hit: ArrayBuffer | null = null;
-    let hitSlot: u32 = 0, hitCas: u32 = 0;
+    let found = false;
+    let level: u64 = 0, last: u64 = 0;
+    let slot: u32 = 0, cas: u32 = 0;
     for (let p: u32 = 0; p < probes; p++) {
-      const slot = (home + p) % maxKeys;
-      const sk = slotKey(slot);
-      let v = hc.getSharedData(sk);
-      if (v === null) {
-        if (hc.lastStatus != WasmResult.NotFound) { o.failure = FAIL_HOST; return; }
+      const s = (home + p) % maxKeys;
+      const sn = slotKey(s);
+      let r = hc.getSharedDataRaw(SLOT_KEY, sn);
+      if (r == WasmResult.NotFound) {
         // a slot that configure did not create (another plugin's table size): create it empty
-        if (SharedData.set(sk, EMPTY, 0) != WasmResult.Ok) { o.failure = FAIL_HOST; return; }
-        v = hc.getSharedData(sk);
-        if (v === null) { o.failure = FAIL_HOST; return; }
+        if (hc.setSharedDataRaw(SLOT_KEY, sn, EMPTY, HEADER, 0) != WasmResult.Ok) { o.failure = FAIL_HOST; return; }
+        r = hc.getSharedDataRaw(SLOT_KEY, sn);
       }
-      const cas = hc.lastCas;
-      const rp = changetype<usize>(v), rn = v.byteLength;
-      if (sameKey(rp, rn, kp, kn)) { hit = v; hitSlot = slot; hitCas = cas; break; }
-      if (freeSlot < 0 && reclaimable(rp, rn, now)) { freeSlot = slot; freeCas = cas; }
+      if (r != WasmResult.Ok) { o.failure = FAIL_HOST; return; }
+      const c = hc.lastCas;
+      const rp = load<usize>(OUT_PTR), rn = load<usize>(OUT_SIZE);
+      if (sameKey(rp, rn, kp, kn)) {
+        level = load<u64>(rp);
+        last = load<u64>(rp, 8);
+        freeResult(rp);
+        found = true; slot = s; cas = c;
+        break;
+      }
+      if (freeSlot < 0 && reclaimable(rp, rn, now)) { freeSlot = s; freeCas = c; }
+      freeResult(rp);
     }
-    let rec: ArrayBuffer;
-    let level: u64;
-    let slot: u32, cas: u32;
-    if (hit !== null) {
-      rec = hit;
-      const rp = changetype<usize>(rec);
+    if (found) {
       // a changed limit gets a new key (the rule prefix holds the limit), so cap and rpu match the record
-      level = refilled(load<u64>(rp), load<u64>(rp, 8), cap, rpu, now);
-      slot = hitSlot;
-      cas = hitCas;
+      level = refilled(level, last, cap, rpu, now);
     } else if (freeSlot >= 0) {
-      rec = new ArrayBuffer(HEADER + kn);
-      const rp = changetype<usize>(rec);
-      store<u64>(rp, cap, 16);
-      store<u32>(rp, <u32>rpu, 24);
-      store<u32>(rp, <u32>kn, 28);
-      memory.copy(rp + HEADER, kp, kn);
       level = cap;
       slot = <u32>freeSlot;
       cas = freeCas;
@@ -154,10 +198,14 @@ export function consume(key: ArrayBuffer, rpu: u64, unitMs: u64, cap: u64, maxKe
       return;
     }
     level -= unitMs;
-    const rp = changetype<usize>(rec);
+    const rp = recordFor(kn);
     store<u64>(rp, level);
     store<u64>(rp, now, 8);
-    const r = SharedData.set(slotKey(slot), rec, cas);
+    store<u64>(rp, cap, 16);
+    store<u32>(rp, <u32>rpu, 24);
+    store<u32>(rp, <u32>kn, 28);
+    memory.copy(rp + HEADER, kp, kn);
+    const r = hc.setSharedDataRaw(SLOT_KEY, slotKey(slot), rp, HEADER + kn, cas);
     if (r == WasmResult.CasMismatch) continue;
     if (r != WasmResult.Ok) { o.failure = FAIL_HOST; return; }
     o.allowed = true;

@@ -53,6 +53,8 @@ export class Rule {
   shadow: bool = false;
   /** Bucket identity shared by every key of this rule: limit + entry pattern. */
   prefix: string = "";
+  /** The x-ratelimit-limit value of this rule, UTF-8, made on first use. */
+  limitHeaderBytes: ArrayBuffer | null = null;
   /** Specificity: entries with a value, then entries. */
   valued: i32 = 0;
   order: i32 = 0;

@@ -38,6 +38,14 @@ export function clean(v: string, max: u32): bool {
   return true;
 }
 
+// The bucket key of the last writeKey, as UTF-8 bytes (one buffer, grown as keys need).
+let keyBuf: usize = 0;
+let keyCap: usize = 0;
+
+/** Address of the key bytes written by the last Entries.writeKey (valid until the next one). */
+export function keyBytes(): usize { return keyBuf; }
+
+/** One per configuration, reset for every request (a request's entries never outlive its on_request_headers). */
 export class Entries {
   values: Array<string | null>;
   done: StaticArray<bool>;
@@ -47,6 +55,14 @@ export class Entries {
     const n = config.actions.length;
     this.values = new Array<string | null>(n);
     this.done = new StaticArray<bool>(n);
+  }
+
+  /** Forget the previous request's values. */
+  reset(headers: HeaderMap): void {
+    this.headers = headers;
+    this.invalid = 0;
+    const d = this.done;
+    for (let i = 0, n = d.length; i < n; i++) unchecked(d[i] = false);
   }
 
   get(i: i32): string | null {
@@ -100,12 +116,31 @@ export class Entries {
     return null;
   }
 
-  /** The bucket key of `rule` for this request: rule prefix, then the values of its any-value entries. */
-  key(rule: Rule): string {
-    let k = rule.prefix + "\x1d";
+  /**
+   * The bucket key of `rule` for this request, as UTF-8 at keyBytes(); its length: the rule prefix, 0x1d,
+   * then each value of its any-value entries followed by 0x1f (values hold no control characters).
+   */
+  writeKey(rule: Rule): usize {
+    const prefix = rule.prefix;
+    let n: usize = <usize>String.UTF8.byteLength(prefix) + 1;
     for (let e = 0; e < rule.actionIndex.length; e++) {
-      if (!unchecked(rule.hasValue[e])) k += this.get(unchecked(rule.actionIndex[e]))! + "\x1f";
+      if (!unchecked(rule.hasValue[e])) n += <usize>String.UTF8.byteLength(this.get(unchecked(rule.actionIndex[e]))!) + 1;
     }
-    return k;
+    if (n > keyCap) {
+      if (keyBuf != 0) heap.free(keyBuf);
+      let cap: usize = 256;
+      while (cap < n) cap <<= 1;
+      keyBuf = heap.alloc(cap);
+      keyCap = cap;
+    }
+    let p = keyBuf + <usize>String.UTF8.encodeUnsafe(changetype<usize>(prefix), prefix.length, keyBuf);
+    store<u8>(p++, 0x1d);
+    for (let e = 0; e < rule.actionIndex.length; e++) {
+      if (unchecked(rule.hasValue[e])) continue;
+      const v = this.get(unchecked(rule.actionIndex[e]))!;
+      p += <usize>String.UTF8.encodeUnsafe(changetype<usize>(v), v.length, p);
+      store<u8>(p++, 0x1f);
+    }
+    return p - keyBuf;
   }
 }

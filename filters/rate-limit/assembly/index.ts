@@ -1,13 +1,13 @@
 // Rate limiting by descriptor: local (token buckets in shared data, exact across every worker VM of the
 // proxy) or global (Envoy's rate-limit service API over gRPC). See ../README.md.
 import {
-  RootContext, HttpContext, FilterHeadersStatus, ConfigReader, Counter, GrpcCallback, Headers, pair,
+  RootContext, HttpContext, FilterHeadersStatus, ConfigReader, requestHeaders, responseHeaders, Counter, GrpcCallback, Headers, pair,
   registerRootContext, grpcCall, getCurrentTimeMilliseconds, randomU32, decimalUnsigned, decimal,
   isLogEnabled, LogLevel, logInfo, logWarn, logError, logDebug,
 } from "../../../sdk";
 export * from "../../../sdk/abi/exports";
 import { Config, Rule, MODE_LOCAL, RLS_SERVICE, RLS_METHOD, readConfig, knownFields } from "./config";
-import { Entries } from "./descriptor";
+import { Entries, keyBytes } from "./descriptor";
 import { Outcome, consume, createSlots, FAIL_CAS, FAIL_OVERFLOW } from "./bucket";
 import { encodeRequest, decodeResponse, Response, CODE_OVER_LIMIT } from "./rls";
 
@@ -40,8 +40,40 @@ function limitHeader(rpu: u64, windowSeconds: u64): string {
   return r + ", " + r + ";w=" + decimalUnsigned(windowSeconds);
 }
 
+// Local mode writes its three answer headers from bytes: names encoded once, the limit value once per
+// rule (Rule.limitHeaderBytes), the two numbers formatted into a static buffer.
+const H_LIMIT = String.UTF8.encode("x-ratelimit-limit");
+const H_REMAINING = String.UTF8.encode("x-ratelimit-remaining");
+const H_RESET = String.UTF8.encode("x-ratelimit-reset");
+const DIGITS: usize = memory.data(20);
+
+/** `v` in decimal at the end of DIGITS; returns the length (the digits start at DIGITS + 20 - length). */
+function formatU64(v: u64): usize {
+  let p = DIGITS + 20;
+  do {
+    store<u8>(--p, <u8>(48 + <u32>(v % 10)));
+    v /= 10;
+  } while (v != 0);
+  return DIGITS + 20 - p;
+}
+
+function setHeaderBytes(name: ArrayBuffer, vp: usize, vn: usize): void {
+  responseHeaders().setRaw(changetype<usize>(name), <usize>name.byteLength, vp, vn);
+}
+
+function limitHeaderOf(rule: Rule): ArrayBuffer {
+  let b = rule.limitHeaderBytes;
+  if (b === null) {
+    const lim = rule.limit!;
+    rule.limitHeaderBytes = b = String.UTF8.encode(limitHeader(<u64>lim.requestsPerUnit, <u64>lim.unitSeconds));
+  }
+  return b;
+}
+
 class RateLimitRoot extends RootContext {
   config: Config = new Config();
+  /** The descriptor entries of the request being decided (reset per request; see Entries). */
+  entries: Entries | null = null;
   outcome: Outcome = new Outcome();
   warnedFailure: bool = false;
 
@@ -59,6 +91,7 @@ class RateLimitRoot extends RootContext {
     }
     if (metrics === null) metrics = new Metrics();
     this.config = c;
+    this.entries = new Entries(c, requestHeaders());
     if (isLogEnabled(LogLevel.Info)) {
       logInfo("rate-limit: " + (c.mode == MODE_LOCAL ? "local, max_keys " + decimal(c.maxKeys) : "global, domain " + c.domain + " via " + c.cluster) +
         ", " + decimal(c.rules.length) + " descriptor(s)" + (c.failureModeDeny ? ", failure_mode_deny" : ""));
@@ -66,7 +99,7 @@ class RateLimitRoot extends RootContext {
     return true;
   }
 
-  createHttpContext(id: u32): HttpContext | null { return new RateLimitStream(id, this); }
+  createHttpContext(id: u32): HttpContext | null { return this.recycledHttpContext(id) || new RateLimitStream(id, this); }
 
   /** Limited and not shadow: enforced for enforce_percentage of requests. */
   enforced(): bool {
@@ -103,12 +136,26 @@ class RlsCallback extends GrpcCallback {
 
 class RateLimitStream extends HttpContext {
   constructor(id: u32, public root: RateLimitRoot) { super(id, root); }
-  /** Response headers for an allowed request (x-ratelimit-*, the service's response_headers_to_add). */
+  /** Response headers for a request let through (global mode, or not enforced): written on the response. */
   answer: Headers | null = null;
+  /** Local mode, allowed with x-ratelimit headers: the rule and the bucket's figures after this request. */
+  localRule: Rule | null = null;
+  localRemaining: u64 = 0;
+  localReset: u64 = 0;
+  /** A rate-limit service call is in flight (its callback holds this object: not recyclable). */
+  calling: bool = false;
+
+  recycle(): bool {
+    if (this.calling) return false;
+    this.answer = null;
+    this.localRule = null;
+    return true;
+  }
 
   onRequestHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
     const c = this.root.config;
-    const ent = new Entries(c, this.requestHeaders);
+    const ent = this.root.entries!;
+    ent.reset(this.requestHeaders);
     const rule = ent.match();
     if (ent.invalid) metrics!.invalidValues.increment(<u64>ent.invalid);
     if (rule === null) {
@@ -119,6 +166,15 @@ class RateLimitStream extends HttpContext {
   }
 
   onResponseHeaders(n: u32, endOfStream: bool): FilterHeadersStatus {
+    const rule = this.localRule;
+    if (rule !== null) {
+      const lim = limitHeaderOf(rule);
+      setHeaderBytes(H_LIMIT, changetype<usize>(lim), <usize>lim.byteLength);
+      let d = formatU64(this.localRemaining);
+      setHeaderBytes(H_REMAINING, DIGITS + 20 - d, d);
+      d = formatU64(this.localReset);
+      setHeaderBytes(H_RESET, DIGITS + 20 - d, d);
+    }
     const a = this.answer;
     if (a !== null) {
       const h = this.responseHeaders;
@@ -132,8 +188,8 @@ class RateLimitStream extends HttpContext {
     const c = this.root.config;
     const lim = rule.limit!;
     const o = this.root.outcome;
-    const key = String.UTF8.encode(ent.key(rule));
-    consume(key, <u64>lim.requestsPerUnit, lim.unitMs, lim.capacityScaled, c.maxKeys, c.maxCasRetries, getCurrentTimeMilliseconds(), o);
+    const kn = ent.writeKey(rule);
+    consume(keyBytes(), kn, <u64>lim.requestsPerUnit, lim.unitMs, lim.capacityScaled, c.maxKeys, c.maxCasRetries, getCurrentTimeMilliseconds(), o);
     const m = metrics!;
     if (o.casRetries) m.casRetries.increment(<u64>o.casRetries);
     if (o.failure) {
@@ -142,18 +198,23 @@ class RateLimitStream extends HttpContext {
       return this.failed(what + " on descriptor " + rule.name, true) ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
     }
     if (o.reclaimed) m.reclaimed.increment();
+    const withHeaders = c.headers && !rule.shadow;
+    if (o.allowed) {
+      m.allowed.increment();
+      if (withHeaders) {
+        this.localRule = rule;
+        this.localRemaining = o.remaining;
+        this.localReset = o.resetSeconds;
+      }
+      return FilterHeadersStatus.Continue;
+    }
     let headers: Headers | null = null;
-    if (c.headers && !rule.shadow) {
+    if (withHeaders) {
       headers = [
         pair("x-ratelimit-limit", limitHeader(<u64>lim.requestsPerUnit, <u64>lim.unitSeconds)),
         pair("x-ratelimit-remaining", decimalUnsigned(o.remaining)),
         pair("x-ratelimit-reset", decimalUnsigned(o.resetSeconds)),
       ];
-    }
-    if (o.allowed) {
-      m.allowed.increment();
-      this.answer = headers;
-      return FilterHeadersStatus.Continue;
     }
     return this.limited(rule, headers, o.retryAfterSeconds, "local_rate_limited", "local_rate_limited")
       ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
@@ -206,6 +267,7 @@ class RateLimitStream extends HttpContext {
     }
     const msg = encodeRequest(c.domain, keys, values);
     const r = grpcCall(c.cluster, RLS_SERVICE, RLS_METHOD, null, msg, c.timeoutMs, new RlsCallback(this, rule));
+    this.calling = r.ok;
     if (!r.ok) {
       metrics!.globalCallFailed.increment();
       return this.failed("could not call the rate-limit service on cluster " + c.cluster + " (status " + decimal(<i32>r.status) + ")", true)
