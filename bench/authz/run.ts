@@ -3,6 +3,9 @@
 // calls, cheapest imports) and in the host emulator (the full host); on_configure time and memory
 // pages per policy size; module size. Goal (issue 4): per-request cost flat in the number of rights
 // (≤ 1.5× the no-op at 100,000) and configure of 100,000 rights under 500 ms.
+// A further candidate, the hostcall floor (bench/authz/floor: the SDK no-op plus exactly authz's hostcalls
+// for an allowed request, constant values), splits the gap: authz / floor is authz's own guest work,
+// floor / no-op what its hostcalls cost in that driver.
 // Usage: node --import tsx bench/authz/run.ts [--quick]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +17,7 @@ import { moduleBytes } from "../../test/lib/modules.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const NOOP = "bench/sdk/noop/build/noop.wasm";
+const FLOOR = "hostcall floor";
 const SIZES = [10, 1000, 100000];
 const CLIENTS = 1000;
 
@@ -57,6 +61,8 @@ export async function runAuthzBench(quick = false): Promise<Row[]> {
   const t00 = performance.now();
   const lean = [await leanModule("sdk noop", noopBytes, { rootId: "noop", requestHeaders: REQUEST, responseHeaders: RESPONSE })];
   const bare = performance.now() - t00;
+  const floorBytes = moduleBytes("bench/authz/floor");
+  lean.push(await leanModule(FLOOR, floorBytes, { rootId: "floor", requestHeaders: REQUEST, responseHeaders: RESPONSE }));
   // wall time suffers from whatever else runs on the machine; the process's CPU time much less
   for (const { n, cfg } of configs) {
     const c0 = process.cpuUsage();
@@ -67,22 +73,23 @@ export async function runAuthzBench(quick = false): Promise<Row[]> {
     rows.push({ what: `configure (lean): ${n.toLocaleString("en")} rights`, figures: `${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (${ms.toFixed(0)} ms wall) compile + instantiate + on_configure, ${m.pages()} pages (${mib(m.pages())})`, note: `${(cfg.length / 1024).toFixed(0)} KiB JSON; noop compile + instantiate ${bare.toFixed(0)} ms wall` });
     lean.push(m);
   }
-  for (const l of lean.slice(1)) { // the work is really done: allowed, verified header set, rev on the response
+  for (const l of lean.slice(2)) { // the work is really done: allowed, verified header set, rev on the response
     l.request();
     if (l.header("request", "x-road-client-verified") !== "DEV/GOV/c1/app" || l.header("response", "x-road-policy-rev") !== "1") throw new Error(`${l.name} (lean): not allowed`);
   }
   { // where the time goes besides the guest's own work: the hostcalls of one allowed request
-    const l = lean[1], r0 = { ...l.counts };
+    const l = lean[2], r0 = { ...l.counts };
     l.request();
     rows.push({ what: "hostcalls per allowed request (lean)", figures: `${l.counts.headerReads - r0.headerReads} header read (all pairs), ${l.counts.headerWrites - r0.headerWrites} header writes (remove the client header, set the verified one, rev on the response), 1 metric increment; noop: none` });
   }
   const leanFig = sideBySide(lean.map((l) => ({ name: l.name, run: l.request })), quick ? { batches: 20, batchSize: 500, warmupBatches: 5 } : { batches: 200, batchSize: 2000 });
   rows.push(...figureRows("lean driver", leanFig));
-  rows.push({ what: "lean driver memory pages after the run", figures: lean.slice(1).map((l) => `${l.name}: ${l.pages()}`).join(", ") });
+  rows.push({ what: "lean driver memory pages after the run", figures: lean.slice(2).map((l) => `${l.name}: ${l.pages()}`).join(", ") });
   lean.length = 0;
 
   // Host emulator: on_configure alone is a reconfigure on the same VM (new root context).
   const noop = await Emulator.load({ wasm: noopBytes, rootId: "noop", vmId: "bench", logLevel: "info", canary: false, recordLimit: 0 });
+  const floor = await Emulator.load({ wasm: floorBytes, rootId: "floor", vmId: "bench", logLevel: "info", canary: false, recordLimit: 0 });
   const plugins: Array<{ n: number; p: EmulatedPlugin }> = [];
   for (const { n, cfg } of configs) {
     const p = await Emulator.load({ wasm: authz, rootId: "authz", vmId: "bench", pluginConfig: cfg, logLevel: "info", canary: false, recordLimit: 0 });
@@ -104,6 +111,7 @@ export async function runAuthzBench(quick = false): Promise<Row[]> {
   };
   const emuFig = sideBySide([
     { name: "sdk noop", run: lifecycle(noop) },
+    { name: FLOOR, run: lifecycle(floor) },
     ...plugins.map(({ n, p }) => ({ name: `authz ${n.toLocaleString("en")} rights`, run: lifecycle(p) })),
   ], quick ? { batches: 20, batchSize: 200 } : { batches: 100, batchSize: 1000 });
   rows.push(...figureRows("host emulator", emuFig));
@@ -112,11 +120,12 @@ export async function runAuthzBench(quick = false): Promise<Row[]> {
 }
 
 function figureRows(driver: string, figs: Figures[]): Row[] {
-  const base = figs[0];
+  const base = figs[0], floor = figs.find((f) => f.name === FLOOR)!;
   return figs.map((f) => ({
     what: `per request, ${driver}: ${f.name}`,
     figures: `median ${fmtUs(f.medianNs)}, p99 ${fmtUs(f.p99Ns)}`,
-    note: `${(f.medianNs / base.medianNs).toFixed(2)}× noop, +${fmtUs(f.medianNs - base.medianNs)}; ${f.batches} batches × ${f.batchSize}`,
+    note: `${(f.medianNs / base.medianNs).toFixed(2)}× noop` + (f.name.startsWith("authz") ? `, ${(f.medianNs / floor.medianNs).toFixed(2)}× floor` : "") +
+      `, +${fmtUs(f.medianNs - base.medianNs)}; ${f.batches} batches × ${f.batchSize}`,
   }));
 }
 
