@@ -31,13 +31,14 @@ export class Decision {
   }
 }
 
-function methodMatches(epMethod: string, method: string): bool {
+/** The request's method bytes [mp, mp+ml) against an endpoint's (upper-case) method or "*". */
+function methodMatches(epMethod: string, mp: usize, ml: usize): bool {
   if (epMethod.length == 1 && epMethod.charCodeAt(0) == 0x2a) return true;
-  if (epMethod.length != method.length) return false;
-  for (let i = 0; i < method.length; i++) {
-    let c = method.charCodeAt(i);
+  if (<usize>epMethod.length != ml) return false;
+  for (let i: usize = 0; i < ml; i++) {
+    let c = <i32>load<u8>(mp + i);
     if (c >= 0x61 && c <= 0x7a) c -= 0x20;
-    if (c != epMethod.charCodeAt(i)) return false;
+    if (c != epMethod.charCodeAt(<i32>i)) return false;
   }
   return true;
 }
@@ -58,7 +59,7 @@ function checkBlocks(pol: Policy, scope: i32, subject: i32, d: Decision): bool {
 }
 
 /** `client` is the client's id index in the policy, or -1 when the policy does not name it. */
-export function decide(pol: Policy, client: i32, method: string, sp: ServicePath, d: Decision): void {
+export function decide(pol: Policy, client: i32, methodPtr: usize, methodLen: usize, sp: ServicePath, d: Decision): void {
   const svc = pol.services.find(sp.keyPtr, sp.keyLen);
   if (svc < 0) { d.reason = Reason.UnknownService; return; }
   d.service = svc;
@@ -82,7 +83,7 @@ export function decide(pol: Policy, client: i32, method: string, sp: ServicePath
     for (; g >= 0; g = grantNext.at(g)) {
       const r = grantRight.at(g);
       const ep = unchecked(endpoints[pol.rightEp.at(r)]);
-      if (!methodMatches(ep.method, method)) continue;
+      if (!methodMatches(ep.method, methodPtr, methodLen)) continue;
       if (!ep.glob.matches(buf, sp.len)) continue;
       const nb = pol.rightNotBefore.at(r), na = pol.rightNotAfter.at(r);
       if (nb != NO_LIMIT_LOW || na != NO_LIMIT_HIGH) {

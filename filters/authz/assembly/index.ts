@@ -119,6 +119,9 @@ const METHOD_KEY = memory.data<u8>([0x3a, 0x6d, 0x65, 0x74, 0x68, 0x6f, 0x64]); 
   return n == kn && memory.compare(p, k, kn) == 0;
 }
 
+/** A header value's bytes in the pairs buffer as a string ("" for none). */
+function text(p: usize, n: usize): string { return n == 0 ? "" : decodeUtf8(p, n); }
+
 class AuthzStream extends HttpContext {
   constructor(id: u32, public root: AuthzRoot) { super(id, root); }
   /** The policy revision header value (bytes) to add to the upstream response (null = none). */
@@ -136,9 +139,11 @@ class AuthzStream extends HttpContext {
     let claimedFrom = -1;
     let conflict = false;
     let present = 0; // bit j: client header j was sent (only those are removed when allowed)
-    let method = "";
+    // :method and the request id stay bytes in the pairs buffer (valid for this callback): made into
+    // strings only for a deny or a log line
+    let methodPtr: usize = 0, methodLen: usize = 0;
     let pathPtr: usize = 0, pathLen = -1; // the :path value's bytes in the pairs buffer (-1: none)
-    let requestId = "";
+    let ridPtr: usize = 0, ridLen: usize = 0;
     const rid8 = root.rid8;
     const cur = root.cursor;
     const len = this.requestHeaders.pairsRaw();
@@ -148,10 +153,10 @@ class AuthzStream extends HttpContext {
         const kp = cur.keyPtr, kl = cur.keyLen;
         if (kl > 0 && load<u8>(kp) == 0x3a) {
           if (isKey(kp, kl, PATH_KEY, 5)) { pathPtr = cur.valuePtr; pathLen = <i32>cur.valueLen; }
-          else if (isKey(kp, kl, METHOD_KEY, 7)) method = decodeUtf8(cur.valuePtr, cur.valueLen);
+          else if (isKey(kp, kl, METHOD_KEY, 7)) { methodPtr = cur.valuePtr; methodLen = cur.valueLen; }
           continue;
         }
-        if (cur.keyIs(changetype<usize>(rid8), <usize>rid8.byteLength)) { requestId = decodeUtf8(cur.valuePtr, cur.valueLen); continue; }
+        if (cur.keyIs(changetype<usize>(rid8), <usize>rid8.byteLength)) { ridPtr = cur.valuePtr; ridLen = cur.valueLen; continue; }
         for (let j = 0; j < names8.length; j++) {
           const nm = unchecked(names8[j]);
           if (cur.keyIs(changetype<usize>(nm), <usize>nm.byteLength)) {
@@ -172,34 +177,34 @@ class AuthzStream extends HttpContext {
       // headers exist: we cannot see every client header, so fail closed.
       return this.deny(Reason.BadRequest, "request has too many headers", "", "", "");
     }
-    if (pol === null) return this.deny(Reason.NoPolicy, "No access policy is loaded: all requests are denied", requestId, "", "");
+    if (pol === null) return this.deny(Reason.NoPolicy, "No access policy is loaded: all requests are denied", text(ridPtr, ridLen), "", "");
 
     const sp = root.sp;
-    if (!sp.parse(pathPtr, pathLen, st.maxPathBytes)) return this.deny(Reason.BadRequest, pathErrorText(sp.error), requestId, "", "");
+    if (!sp.parse(pathPtr, pathLen, st.maxPathBytes)) return this.deny(Reason.BadRequest, pathErrorText(sp.error), text(ridPtr, ridLen), "", "");
 
-    if (claimedLen < 0) return this.deny(Reason.MissingClient, "Missing client header " + st.clientHeaders[0], requestId, "", sp.serviceWire());
-    if (conflict) return this.deny(Reason.BadClientId, "Client headers name different clients", requestId, "", sp.serviceWire());
+    if (claimedLen < 0) return this.deny(Reason.MissingClient, "Missing client header " + st.clientHeaders[0], text(ridPtr, ridLen), "", sp.serviceWire());
+    if (conflict) return this.deny(Reason.BadClientId, "Client headers name different clients", text(ridPtr, ridLen), "", sp.serviceWire());
     const ck = root.client;
-    if (!ck.parseBytes(claimedPtr, claimedLen)) return this.deny(Reason.BadClientId, "Malformed client identifier in " + names[claimedFrom], requestId, "", sp.serviceWire());
+    if (!ck.parseBytes(claimedPtr, claimedLen)) return this.deny(Reason.BadClientId, "Malformed client identifier in " + names[claimedFrom], text(ridPtr, ridLen), "", sp.serviceWire());
     const client = pol.ids.find(ck.ptr, ck.len);
 
     const peer = root.peer;
     peer.reset();
     const proof = root.proof;
-    if (!prove(pol, client, ck, peer, proof)) return this.deny(Reason.Untrusted, proof.why, requestId, ck.wire(), sp.serviceWire());
+    if (!prove(pol, client, ck, peer, proof)) return this.deny(Reason.Untrusted, proof.why, text(ridPtr, ridLen), ck.wire(), sp.serviceWire());
 
     const d = root.decision;
     d.reset();
-    decide(pol, client, method, sp, d);
+    decide(pol, client, methodPtr, methodLen, sp, d);
     const r = d.reason;
     if (d.dryRunRight >= 0) {
       DRY_RUN_ALLOW.increment(1);
-      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run right " + pol.rightIds.get(d.dryRunRight) + " would allow " + ck.wire() + " " + method + " " + sp.serviceWire() + " rev=" + pol.revString);
+      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run right " + pol.rightIds.get(d.dryRunRight) + " would allow " + ck.wire() + " " + text(methodPtr, methodLen) + " " + sp.serviceWire() + " rev=" + pol.revString);
     }
     const b = d.block;
     if (b !== null && d.dryRunBlock) {
       DRY_RUN_BLOCK.increment(1);
-      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run block " + b.id + " would deny " + ck.wire() + " " + method + " " + sp.serviceWire() + " rev=" + pol.revString);
+      if (isLogEnabled(LogLevel.Info)) logInfo("authz: dry-run block " + b.id + " would deny " + ck.wire() + " " + text(methodPtr, methodLen) + " " + sp.serviceWire() + " rev=" + pol.revString);
     }
     if (r == Reason.Allowed) {
       // identity headers: only the verified id goes upstream. Remove the client headers that were
@@ -218,8 +223,8 @@ class AuthzStream extends HttpContext {
       this.revOnResponse = st.revisionHeader.length > 0 ? root.rev8 : null;
       count(Reason.Allowed);
       if (isLogEnabled(LogLevel.Debug)) {
-        logDebug("authz: allow " + unchecked(pol.idWire[client]) + " " + method + " " + sp.serviceWire() + " path=" + sp.restString()
-          + " right=" + pol.rightIds.get(d.right) + " proof=" + proof.how + " rev=" + pol.revString + " request_id=" + requestId);
+        logDebug("authz: allow " + unchecked(pol.idWire[client]) + " " + text(methodPtr, methodLen) + " " + sp.serviceWire() + " path=" + sp.restString()
+          + " right=" + pol.rightIds.get(d.right) + " proof=" + proof.how + " rev=" + pol.revString + " request_id=" + text(ridPtr, ridLen));
       }
       return FilterHeadersStatus.Continue;
     }
@@ -236,7 +241,7 @@ class AuthzStream extends HttpContext {
     }
     if (r == Reason.Blocked && isLogEnabled(LogLevel.Info)) logInfo("authz: block " + d.block!.id + " (" + d.block!.reason + ") applies");
     if (r == Reason.Disabled && isLogEnabled(LogLevel.Debug)) logDebug("authz: right " + pol.rightIds.get(d.right) + " matched but the service is disabled");
-    return this.deny(r, msg, requestId, ck.wire(), serviceWire);
+    return this.deny(r, msg, text(ridPtr, ridLen), ck.wire(), serviceWire);
   }
 
   deny(r: Reason, message: string, requestId: string, client: string, service: string): FilterHeadersStatus {

@@ -104,12 +104,13 @@ export class ServicePath {
     return false;
   }
 
-  /** Decodes raw[start, end) (starting at '/' or empty) into buf, normalising segments. */
+  /** Decodes raw[start, end) (starting at '/' or empty) into buf, normalising segments. Unchecked writes:
+   *  the output is at most 1 + (end - start - 1) ≤ maxBytes bytes and buf holds maxBytes + 1. */
   private decodeRest(raw: usize, start: i32, end: i32): bool {
     const buf = this.buf;
     let o = 0;
     let segStart = 0; // index in buf of the current segment's first byte
-    buf[o++] = 0x2f;
+    unchecked(buf[o++] = 0x2f);
     segStart = o;
     let i = start + 1;
     if (start >= end) i = end;
@@ -148,14 +149,14 @@ export class ServicePath {
         if (utf8Need > 0) return this.fail(PathError.BadUtf8);
         const segLen = o - segStart;
         if (segLen == 0) { if (atEnd) break; continue; } // empty segment: "//" collapses
-        if (segLen == 1 && buf[segStart] == 0x2e) { o = segStart; if (atEnd) break; continue; } // "."
-        if (segLen == 2 && buf[segStart] == 0x2e && buf[segStart + 1] == 0x2e) return this.fail(PathError.DotDot);
+        if (segLen == 1 && unchecked(buf[segStart]) == 0x2e) { o = segStart; if (atEnd) break; continue; } // "."
+        if (segLen == 2 && unchecked(buf[segStart]) == 0x2e && unchecked(buf[segStart + 1]) == 0x2e) return this.fail(PathError.DotDot);
         if (atEnd) break;
-        buf[o++] = 0x2f;
+        unchecked(buf[o++] = 0x2f);
         segStart = o;
         continue;
       }
-      buf[o++] = <u8>b;
+      unchecked(buf[o++] = <u8>b);
     }
     // drop a trailing '/' left by the last separator, unless the path is just "/"
     // (a request for "/v1/items/" keeps its slash: segments closed by a real '/' are written with it)
