@@ -294,6 +294,31 @@ test('max_keys bounds the keys; a full bucket is reclaimed; past the bound is co
   assert.equal(d.metric('rate_limit.failure_denied'), 1);
 });
 
+test('a key search stops at the first empty slot: a new key costs one slot read; keys behind others are still found, exactly', () => {
+  const p = load(perClient(1, 'second', { max_keys: 64 }));
+  const slotCalls = (fn: () => void, on = p) => {
+    const before = on.hostcalls().length;
+    fn();
+    const calls = on.hostcalls().slice(before).filter((h) => h.note?.startsWith('rate-limit.slot.'));
+    return { gets: calls.filter((h) => h.name === 'proxy_get_shared_data').length, sets: calls.filter((h) => h.name === 'proxy_set_shared_data').length };
+  };
+  assert.deepEqual(slotCalls(() => assert.equal(send(p, 0, REQ('new')).ok, true)), { gets: 1, sets: 1 }, 'an empty table: the home slot is empty, nothing further to read');
+  // 4 slots, 3 keys: some keys sit behind another key's slot, and one slot stays empty
+  const q = load(perClient(1, 'second', { max_keys: 4 }), { vmId: 'rl4' });
+  let behind = 0;
+  for (let round = 0; round < 3; round++) {
+    const keys = round < 2 ? ['k0', 'k1', 'k2'] : ['k3', 'k0', 'k2', 'k1']; // round 2: a 4th key takes over full buckets' slots
+    for (const k of keys) assert.equal(send(q, 0, REQ(k)).ok, true, `round ${round}: ${k} allowed once`);
+    for (const k of keys) {
+      const { gets } = slotCalls(() => assert.equal(send(q, 0, REQ(k)).ok, false, `round ${round}: ${k} found again (not re-inserted further on)`), q);
+      behind = Math.max(behind, gets);
+    }
+    q.advance(1000);
+  }
+  assert.ok(behind >= 2, 'some key was found behind another key\'s slot (else this test shows nothing)');
+  assert.equal(q.metric('rate_limit.local_failures.reason=key_overflow') ?? 0, 0);
+});
+
 test('bad input: NUL bytes, control characters and 64 KiB values share one "<invalid>" bucket, never trap', () => {
   const p = load(perClient(2));
   const big = 'x'.repeat(65536);
