@@ -167,6 +167,8 @@ test('headers on allowed and limited answers (draft-03), 429 with Retry-After', 
   assert.equal(h.get('x-ratelimit-reset'), '20');
   assert.equal(h.get('x-envoy-ratelimited'), 'true');
   assert.equal(lr.details, 'local_rate_limited');
+  assert.equal(lr.body, 'local_rate_limited');
+  assert.deepEqual(lr.extraHeaders, [['x-ratelimit-limit', '2, 2;w=60'], ['x-ratelimit-remaining', '0'], ['x-ratelimit-reset', '20'], ['retry-after', '20'], ['x-envoy-ratelimited', 'true']], 'the 429\'s own headers, in order, nothing else');
   assert.equal(c.s.requestHeadersForwarded, false);
 });
 
@@ -178,6 +180,7 @@ test('enable_x_ratelimit_headers OFF: no x-ratelimit-* headers, 429 still has Re
   const h = new Map(c.s.localReply!.headers);
   assert.equal(h.get('retry-after'), '60');
   assert.equal(h.get('x-ratelimit-limit'), undefined);
+  assert.deepEqual(c.s.localReply!.extraHeaders, [['retry-after', '60'], ['x-envoy-ratelimited', 'true']]);
 });
 
 test('shadow mode: counted and logged, never denied, no headers', () => {

@@ -20,7 +20,7 @@ import * as hc from "../../../sdk/hostcalls";
 import { OUT_PTR, OUT_SIZE, freeResult } from "../../../sdk/runtime/memory";
 
 /** The probe window. Linear probing at load 0.5 (max_keys = 2 × the active keys) needs more than 16
- *  probes for ~4 keys in 10,000, more than 32 for ~1 in 2.5 million (simulated); a search stops at the
+ *  probes for ~4 keys in 10,000, more than 32 for ~1 in 250,000 (simulated); a search stops at the
  *  first empty slot, so the window only costs reads when the table is nearly full. */
 export const PROBES: u32 = 32;
 const HEADER: usize = 32;

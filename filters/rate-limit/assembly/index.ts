@@ -6,6 +6,7 @@ import {
   isLogEnabled, LogLevel, logInfo, logWarn, logError, logDebug,
 } from "../../../sdk";
 export * from "../../../sdk/abi/exports";
+import * as abi from "../../../sdk/abi/imports";
 import { Config, Rule, MODE_LOCAL, RLS_SERVICE, RLS_METHOD, readConfig, knownFields } from "./config";
 import { Entries, keyBytes } from "./descriptor";
 import { Outcome, consume, createSlots, FAIL_CAS, FAIL_OVERFLOW } from "./bucket";
@@ -33,6 +34,7 @@ class Metrics {
 let metrics: Metrics | null = null;
 
 const GRPC_DEADLINE_EXCEEDED: u32 = 4;
+const OVER_SHADOW = 0, OVER_NOT_ENFORCED = 1, OVER_ENFORCED = 2;
 
 /** Draft-03 `X-RateLimit-Limit`: the limit, then its quota policy with the window in seconds. */
 function limitHeader(rpu: u64, windowSeconds: u64): string {
@@ -55,6 +57,40 @@ function formatU64(v: u64): usize {
     v /= 10;
   } while (v != 0);
   return DIGITS + 20 - p;
+}
+
+// A local 429 is written from bytes too: the reply's header pairs (proxy-wasm pairs serialization:
+// count, sizes, then each name and value NUL-terminated) built in one static buffer, body and details
+// encoded once. At most 4 + 5 × 8 + names (85) + values (limit ≤ 48, three numbers ≤ 20, "true") + 10 NULs.
+const H_RETRY_AFTER = String.UTF8.encode("retry-after");
+const H_ENVOY_RATELIMITED = String.UTF8.encode("x-envoy-ratelimited");
+const V_TRUE = String.UTF8.encode("true");
+const LOCAL_RATE_LIMITED = String.UTF8.encode("local_rate_limited");
+const REPLY: usize = memory.data(512);
+let replyLens: usize = 0;
+let replyData: usize = 0;
+
+function replyBegin(n: u32): void {
+  store<u32>(REPLY, n);
+  replyLens = REPLY + 4;
+  replyData = REPLY + 4 + (<usize>n << 3);
+}
+
+function replyPut(name: ArrayBuffer, vp: usize, vn: usize): void {
+  const kn = <usize>name.byteLength;
+  memory.copy(replyData, changetype<usize>(name), kn);
+  store<u8>(replyData + kn, 0);
+  memory.copy(replyData + kn + 1, vp, vn);
+  store<u8>(replyData + kn + 1 + vn, 0);
+  replyData += kn + vn + 2;
+  store<u32>(replyLens, <u32>kn);
+  store<u32>(replyLens, <u32>vn, 4);
+  replyLens += 8;
+}
+
+function replyPutNumber(name: ArrayBuffer, v: u64): void {
+  const d = formatU64(v);
+  replyPut(name, DIGITS + 20 - d, d);
 }
 
 function setHeaderBytes(name: ArrayBuffer, vp: usize, vn: usize): void {
@@ -208,32 +244,57 @@ class RateLimitStream extends HttpContext {
       }
       return FilterHeadersStatus.Continue;
     }
-    let headers: Headers | null = null;
-    if (withHeaders) {
-      headers = [
+    const v = this.overLimit(rule);
+    if (v == OVER_ENFORCED) {
+      // the 429, as limited() sends it, from bytes: [x-ratelimit-*,] retry-after, x-envoy-ratelimited
+      replyBegin(withHeaders ? 5 : 2);
+      if (withHeaders) {
+        const lb = limitHeaderOf(rule);
+        replyPut(H_LIMIT, changetype<usize>(lb), <usize>lb.byteLength);
+        replyPutNumber(H_REMAINING, o.remaining);
+        replyPutNumber(H_RESET, o.resetSeconds);
+      }
+      replyPutNumber(H_RETRY_AFTER, o.retryAfterSeconds > 0 ? o.retryAfterSeconds : 1);
+      replyPut(H_ENVOY_RATELIMITED, changetype<usize>(V_TRUE), <usize>V_TRUE.byteLength);
+      const t = changetype<usize>(LOCAL_RATE_LIMITED), tn = <usize>LOCAL_RATE_LIMITED.byteLength;
+      this.answer = null;
+      abi.proxy_send_local_response(429, t, tn, t, tn, REPLY, replyData - REPLY, -1);
+      return FilterHeadersStatus.StopIteration;
+    }
+    if (v == OVER_NOT_ENFORCED && withHeaders) {
+      this.answer = [
         pair("x-ratelimit-limit", limitHeader(<u64>lim.requestsPerUnit, <u64>lim.unitSeconds)),
         pair("x-ratelimit-remaining", decimalUnsigned(o.remaining)),
         pair("x-ratelimit-reset", decimalUnsigned(o.resetSeconds)),
       ];
     }
-    return this.limited(rule, headers, o.retryAfterSeconds, "local_rate_limited", "local_rate_limited")
-      ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+    return FilterHeadersStatus.Continue;
   }
 
-  /** Over the limit: 429 unless shadow / not enforced. True when the request was answered. */
-  limited(rule: Rule, headers: Headers | null, retryAfter: u64, body: string, details: string): bool {
+  /** Over the limit: counts and logs it; OVER_SHADOW, OVER_NOT_ENFORCED (let through) or OVER_ENFORCED (deny). */
+  overLimit(rule: Rule): i32 {
     const m = metrics!;
     if (rule.shadow) {
       m.shadowLimited.increment();
       if (isLogEnabled(LogLevel.Info)) logInfo("rate-limit: shadow: descriptor " + rule.name + " over its limit, allowed");
-      return false;
+      return OVER_SHADOW;
     }
     if (!this.root.enforced()) {
       m.notEnforced.increment();
+      return OVER_NOT_ENFORCED;
+    }
+    m.limited.increment();
+    return OVER_ENFORCED;
+  }
+
+  /** Over the limit: 429 unless shadow / not enforced. True when the request was answered. */
+  limited(rule: Rule, headers: Headers | null, retryAfter: u64, body: string, details: string): bool {
+    const v = this.overLimit(rule);
+    if (v == OVER_SHADOW) return false;
+    if (v == OVER_NOT_ENFORCED) {
       this.answer = headers;
       return false;
     }
-    m.limited.increment();
     const h: Headers = headers !== null ? headers : [];
     h.push(pair("retry-after", decimalUnsigned(retryAfter > 0 ? retryAfter : 1)));
     h.push(pair("x-envoy-ratelimited", "true"));
