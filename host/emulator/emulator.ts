@@ -255,7 +255,7 @@ export class HttpStreamHandle {
     const v = this.stream.envoyFilterState.get(path);
     return v && { value: Buffer.from(v.value).toString('utf8'), span: v.span };
   }
-  /** [{callback, raw, action}] for this stream. */
+  /** [{callback, raw, action}] for this stream (empty with recordLimit 0). */
   get actions() { return this.stream.actions; }
 }
 

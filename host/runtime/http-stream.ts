@@ -150,7 +150,7 @@ export class HttpStream {
   private stopNext = false;
   private inLocalReply = false;
   private logPhase = false;
-  /** Callback name → Envoy action, in order (diagnostics). */
+  /** Callback name → Envoy action, in order (diagnostics; kept when callbacks are recorded, record limit > 0). */
   readonly actions: Array<{ callback: string; raw: number | undefined; action: StreamAction }> = [];
 
   constructor(vm: WasmVm, root: RootCtx, opts: StreamOptions = {}, bypass = false) {
@@ -206,7 +206,7 @@ export class HttpStream {
   }
 
   private record(callback: string, raw: number | undefined | null, action: StreamAction): StreamAction {
-    this.actions.push({ callback, raw: raw ?? undefined, action });
+    if (this.vm.env.callbacksRecorded) this.actions.push({ callback, raw: raw ?? undefined, action });
     return action;
   }
 

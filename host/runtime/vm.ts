@@ -55,7 +55,14 @@ type NodeBuffer = Buffer & {
   latin1Write(s: string, offset: number, length: number): number;
 };
 
-export type CallOutcome = { ok: true; value: number | undefined; missing: boolean } | { ok: false };
+export type CallOutcome = { readonly ok: true; readonly value: number | undefined; readonly missing: boolean } | { readonly ok: false };
+
+// Outcomes are immutable, so the common ones are shared: a callback returning nothing or a small action
+// code allocates no outcome (every stream makes six such calls).
+const VOID_OUTCOME: CallOutcome = Object.freeze({ ok: true, value: undefined, missing: false });
+const SMALL_OUTCOMES: CallOutcome[] = Array.from({ length: 16 }, (_, v) => Object.freeze({ ok: true, value: v, missing: false }));
+const FAILED_OUTCOME: CallOutcome = Object.freeze({ ok: false });
+const MISSING_OUTCOME: CallOutcome = Object.freeze({ ok: true, value: undefined, missing: true });
 
 export class WasmVm {
   readonly env: VmEnv;
@@ -186,9 +193,9 @@ export class WasmVm {
    * the VM failed and returns {ok:false}. Missing export → {ok:true, missing:true}.
    */
   callExport(name: string, ctxId: number, args: number[]): CallOutcome {
-    if (this.failed) return { ok: false };
+    if (this.failed) return FAILED_OUTCOME;
     const fn = this.exports[name];
-    if (!fn) return { ok: true, value: undefined, missing: true };
+    if (!fn) return MISSING_OUTCOME;
     const current = this.current, effective = this.effective, callback = this.currentCallback;
     this.current = ctxId;
     this.effective = ctxId;
@@ -202,11 +209,11 @@ export class WasmVm {
         : args.length === 3 ? fn(args[0], args[1], args[2]) : fn(...args);
       const result = typeof v === 'number' ? v >>> 0 : undefined;
       if (rec) rec.result = result;
-      return { ok: true, value: result, missing: false };
+      return result === undefined ? VOID_OUTCOME : result < 16 ? SMALL_OUTCOMES[result] : { ok: true, value: result, missing: false };
     } catch (e) {
       if (rec) rec.trapped = true;
       this.markFailed(e, name);
-      return { ok: false };
+      return FAILED_OUTCOME;
     } finally {
       this.current = current;
       this.effective = effective;
