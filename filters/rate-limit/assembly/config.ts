@@ -53,6 +53,8 @@ export class Rule {
   shadow: bool = false;
   /** Bucket identity shared by every key of this rule: limit + entry pattern. */
   prefix: string = "";
+  /** prefix + 0x1d as UTF-8: the start of every bucket key of this rule, made on first use. */
+  prefixBytes: ArrayBuffer | null = null;
   /** The x-ratelimit-limit value of this rule, UTF-8, made on first use. */
   limitHeaderBytes: ArrayBuffer | null = null;
   /** Specificity: entries with a value, then entries. */
