@@ -333,6 +333,14 @@ test('bad input: NUL bytes, control characters and 64 KiB values share one "<inv
   const near = 'y'.repeat(256);
   assert.equal(send(p, 0, REQ(near)).ok, true);
   assert.equal(p.metric('rate_limit.invalid_values'), 3, 'max_value_length (256) itself is fine');
+  assert.deepEqual([send(p, 0, REQ(near)).ok, send(p, 0, REQ(near)).ok], [true, false], 'a 256-character id has its own bucket');
+  assert.equal(send(p, 0, REQ('y'.repeat(257))).ok, false, 'one character more is "<invalid>" (its bucket is spent)');
+  assert.equal(p.metric('rate_limit.invalid_values'), 4);
+  // values outside printable ASCII take the string path: DEL is a control character, UTF-8 is a value
+  assert.equal(send(p, 0, REQ('del\u007f')).ok, false, '"<invalid>" again');
+  const utf8 = 'EE/GOV/70000001/k\u00e4ik';
+  assert.deepEqual([send(p, 0, REQ(utf8)).ok, send(p, 0, REQ(utf8)).ok, send(p, 0, REQ(utf8)).ok], [true, true, false], 'a non-ASCII id has its own bucket');
+  assert.equal(p.metric('rate_limit.invalid_values'), 5);
 });
 
 // ------------------------------------------------------------------------------------------ config
