@@ -267,6 +267,8 @@ const BAD_CONFIGS: Array<[string, (p: any) => unknown, string]> = [
   ['right window reversed', (p) => { p.providers['DEV:GOV:1001:civil-registry'].permits.rights[0].notAfter = '2024-01-01T00:00:00Z'; }, "permits.rights[0].notAfter': is before notBefore"],
   ['right client id', (p) => { p.providers['DEV:GOV:1001:civil-registry'].births.rights[0].clients = ['DEV/GOV/1/2']; }, "births.rights[0].clients[0]': character '/' is not allowed"],
   ['unknown right field', (p) => { p.providers['DEV:GOV:1001:civil-registry'].births.rights[0].subject = {}; }, "births.rights[0].subject': unknown field"],
+  ['unknown right field after every known one', (p) => { Object.assign(p.providers['DEV:GOV:1001:civil-registry'].births.rights[0], { groups: [], mode: 'ENFORCE', notBefore: null, notAfter: null, agreementRef: 'a', zz: 1 }); }, "births.rights[0].zz': unknown field"],
+  ['right groups type', (p) => { p.providers['DEV:GOV:1001:civil-registry'].births.rights[0].groups = 'g'; }, "births.rights[0].groups': expected an array of strings, got string"],
   ['disabledNotice type', (p) => { p.providers['DEV:GOV:1001:civil-registry'].deaths.disabledNotice = true; }, "deaths.disabledNotice': expected a string, got boolean"],
   ['block subject type', (p) => { p.blocks[0].subject.type = 'EVERYONE'; }, "config field 'blocks[0].subject.type': expected one of ANY, SUBSYSTEM, MEMBER, GLOBALGROUP, LOCALGROUP"],
   ['block service without provider', (p) => { p.blocks.push({ id: 'b', subject: { type: 'ANY' }, serviceCode: 'births' }); }, "config field 'blocks[3].serviceCode': needs providerSubsystemId"],
@@ -292,6 +294,14 @@ for (const [name, mutate, expected] of BAD_CONFIGS) {
     });
   });
 }
+
+test('a right spelling optional fields as null or [] means the defaults', async () => {
+  const pol = basePolicy();
+  Object.assign(pol.providers['DEV:GOV:1001:civil-registry'].births.rights[0], { groups: [], mode: null, notBefore: null, notAfter: null, agreementRef: null });
+  const p = await load(pol);
+  const s = request(p, { path: `/r1/${P_WIRE}/births/v1/births/1` }).s;
+  assert.equal(s.localReply, null, s.localReply?.body);
+});
 
 // ------------------------------------------------------------------ policy updates
 test('a policy update applies to the next request; requests in flight finish under the old one', async () => {

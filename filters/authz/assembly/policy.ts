@@ -194,14 +194,13 @@ function nonEmpty(r: ConfigReader, name: string): string {
 const ABSENT = "\u0000absent";
 @inline function isAbsent(s: string): bool { return changetype<usize>(s) == changetype<usize>(ABSENT); }
 
-function time(r: ConfigReader, name: string, def: i64): i64 {
-  const s = r.string(name, ABSENT);
-  if (isAbsent(s) || !r.ok) return def;
+/** Timestamp `s` of field `name` of `r` (RFC 3339); a bad one is reported and gives `def`. */
+function time(r: ConfigReader, name: string, s: string, def: i64): i64 {
+  if (!r.ok) return def;
   const t = parseRfc3339(s);
   if (t == BAD_TIME) { r.fail(name, "not an RFC 3339 timestamp (e.g. 2026-12-31T23:59:59Z): " + Json.quote(s)); return def; }
   return t;
 }
-
 /** Certificate references of field `name` of reader `r`. */
 function certRefs(c: Ctx, r: ConfigReader, name: string): CertRefs {
   const list = r.stringArray(name);
@@ -354,42 +353,86 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
   }
 
   const nRights = arrayCount(sv, "rights");
-  for (let k = 0; k < nRights && c.ok; k++) {
-    const rr = sv.item("rights", k);
-    const id = nonEmpty(rr, "id");
-    const epId = nonEmpty(rr, "ep");
-    if (!c.ok) return;
-    if (!eps.has(epId)) { rr.fail("ep", "no endpoint " + Json.quote(epId) + " in this service"); return; }
-    const dry = rr.oneOfIndex("mode", MODES, 0);
-    const nb = time(rr, "notBefore", NO_LIMIT_LOW);
-    const na = time(rr, "notAfter", NO_LIMIT_HIGH);
-    if (rr.ok && nb != NO_LIMIT_LOW && na != NO_LIMIT_HIGH && na < nb) rr.fail("notAfter", "is before notBefore");
-    rr.string("agreementRef", "");
-    const clients = rr.stringArray("clients");
-    const gs = rr.stringArray("groups");
-    if (rr.ok && clients.length == 0 && gs.length == 0) rr.failHere("a right must name at least one client or group");
-    if (!c.ok) return;
-    const right = pol.rightEp.push(eps.get(epId));
-    pol.rightDry.push(dry);
-    pol.rightNotBefore.push(nb);
-    pol.rightNotAfter.push(na);
-    pol.rightIds.push(id);
-    for (let q = 0; q < clients.length; q++) {
-      // an id already in the table was checked when it was added: most rights name known clients
-      let id = pol.ids.findKey(clients[q]);
-      if (id < 0) {
-        if (!idAtIndex(c, rr, "clients", q, clients[q], 3, 4)) return;
-        id = pol.idOf(clients[q]);
-      }
-      addGrant(pol, svc, id, right);
-    }
-    for (let q = 0; q < gs.length; q++) {
-      const gid = gs[q];
-      if (!groups.has(gid)) { c.failAt(idx(sub(rr.path, "groups"), q), "unknown group " + Json.quote(gid)); return; }
-      const members = groups.get(gid);
-      for (let z = 0; z < members.length; z++) addGrant(pol, svc, pol.idOf(members[z]), right);
-    }
+  for (let k = 0; k < nRights; k++) {
+    if (!loadRight(c, pol, svc, sv.item("rights", k), eps, groups)) return;
   }
+}
+
+const RIGHT_FIELDS = ["id", "ep", "clients", "mode", "groups", "notBefore", "notAfter", "agreementRef"];
+const NO_STRINGS = new Array<string>(0);
+
+/**
+ * One access right. A right names 4 of its 8 fields in the common case, and every field lookup is a
+ * scan of the right's members (an absent one the whole scan): the right's member count is read first,
+ * and once as many fields were found as it has members the rest are known to be absent and not looked
+ * up. memberCount() takes the right's unknown-field check over from finish(): a right with more members
+ * than fields found (an unknown field, or a field spelled null or []) has its keys checked here, with
+ * finish()'s message.
+ */
+function loadRight(c: Ctx, pol: Policy, svc: i32, rr: ConfigReader, eps: Map<string, i32>, groups: Map<string, string[]>): bool {
+  const members = rr.memberCount();
+  const id = nonEmpty(rr, "id");
+  const epId = nonEmpty(rr, "ep");
+  if (!c.ok) return false;
+  if (!eps.has(epId)) { rr.fail("ep", "no endpoint " + Json.quote(epId) + " in this service"); return false; }
+  let found = 2;
+  const clients = rr.stringArray("clients");
+  if (clients.length > 0) found++;
+  let dry = 0;
+  let gs = NO_STRINGS;
+  let nb = NO_LIMIT_LOW, na = NO_LIMIT_HIGH;
+  if (found < members) {
+    const m = rr.oneOfIndex("mode", MODES, -1);
+    if (m >= 0) { found++; dry = m; }
+  }
+  if (found < members) {
+    gs = rr.stringArray("groups");
+    if (gs.length > 0) found++;
+  }
+  if (found < members) {
+    const s = rr.string("notBefore", ABSENT);
+    if (!isAbsent(s)) { found++; nb = time(rr, "notBefore", s, NO_LIMIT_LOW); }
+  }
+  if (found < members) {
+    const s = rr.string("notAfter", ABSENT);
+    if (!isAbsent(s)) { found++; na = time(rr, "notAfter", s, NO_LIMIT_HIGH); }
+  }
+  if (found < members && !isAbsent(rr.string("agreementRef", ABSENT))) found++;
+  if (!c.ok) return false;
+  if (found < members && !knownFields(rr, RIGHT_FIELDS)) return false;
+  if (nb != NO_LIMIT_LOW && na != NO_LIMIT_HIGH && na < nb) { rr.fail("notAfter", "is before notBefore"); return false; }
+  if (clients.length == 0 && gs.length == 0) { rr.failHere("a right must name at least one client or group"); return false; }
+
+  const right = pol.rightEp.push(eps.get(epId));
+  pol.rightDry.push(dry);
+  pol.rightNotBefore.push(nb);
+  pol.rightNotAfter.push(na);
+  pol.rightIds.push(id);
+  for (let q = 0; q < clients.length; q++) {
+    // an id already in the table was checked when it was added: most rights name known clients
+    let cid = pol.ids.findKey(unchecked(clients[q]));
+    if (cid < 0) {
+      if (!idAtIndex(c, rr, "clients", q, clients[q], 3, 4)) return false;
+      cid = pol.idOf(clients[q]);
+    }
+    addGrant(pol, svc, cid, right);
+  }
+  for (let q = 0; q < gs.length; q++) {
+    const gid = gs[q];
+    if (!groups.has(gid)) { c.failAt(idx(sub(rr.path, "groups"), q), "unknown group " + Json.quote(gid)); return false; }
+    const ms = groups.get(gid);
+    for (let z = 0; z < ms.length; z++) addGrant(pol, svc, pol.idOf(ms[z]), right);
+  }
+  return true;
+}
+
+/** Reports the first member of `r`'s object that is not in `fields` as finish() would ("unknown field"). */
+function knownFields(r: ConfigReader, fields: string[]): bool {
+  const keys = r.keys();
+  for (let i = 0; i < keys.length; i++) {
+    if (!fields.includes(keys[i])) { r.fail(keys[i], "unknown field"); return false; }
+  }
+  return true;
 }
 
 /** Prepends; the same right reached twice for one client (directly and through a group) is kept once:
@@ -446,7 +489,8 @@ function loadBlock(c: Ctx, pol: Policy, b: ConfigReader, groups: Map<string, str
   }
   const reason = b.string("reason", "");
   const dry = b.oneOfIndex("mode", MODES, 0) == 1;
-  const exp = time(b, "expiresAt", NO_LIMIT_HIGH);
+  const es = b.string("expiresAt", ABSENT);
+  const exp = isAbsent(es) ? NO_LIMIT_HIGH : time(b, "expiresAt", es, NO_LIMIT_HIGH);
   if (!c.ok) return;
   const scope = prov.length == 0 ? SCOPE_ALL : pol.blockScopes.add(code.length == 0 ? prov : prov + ":" + code);
   const blk = new Block(id, reason, dry, exp);
