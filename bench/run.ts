@@ -37,7 +37,7 @@ sections.push({
 });
 sections.push({
   title: 'authz filter (bench/authz)',
-  how: 'Per-request cost of filters/authz with policies of 10, 1,000 and 100,000 rights against the SDK no-op filter, side by side in the host emulator; on_configure time and memory pages per policy size; module size.',
+  how: 'Per-request cost of filters/authz with policies of 10, 1,000 and 100,000 rights against the SDK no-op filter and a hostcall floor (bench/authz/floor: the no-op plus exactly authz\'s hostcalls for an allowed request), side by side in the lean driver and the host emulator; on_configure time and memory pages per policy size; module size.',
   rows: await runAuthzBench(quick),
 });
 sections.push({
@@ -48,7 +48,7 @@ sections.push({
 
 sections.push({
   title: 'rate-limit filter (bench/rate-limit)',
-  how: 'Per-request cost of filters/rate-limit in local mode (one key; 10,000 distinct keys; headers off; a limited request) against the SDK no-op filter, side by side in the host emulator; hostcalls per request; module size.',
+  how: 'Per-request cost of filters/rate-limit in local mode (one key; 10,000 distinct keys; headers off; a limited request) against the SDK no-op filter and, per shape, a hostcall floor (bench/rate-limit/floor: the no-op plus exactly that shape\'s hostcalls), side by side in the lean driver and the host emulator; hostcalls per request; configure time; module size.',
   rows: await runRateLimitBench(quick),
 });
 sections.push({
@@ -58,7 +58,7 @@ sections.push({
 });
 sections.push({
   title: 'Our SDK vs @solo-io/proxy-runtime 0.1.8 vs a raw ABI guest (bench/peer)',
-  how: 'The same three filters (add a response header; deny with a local reply on a request header; count requests) built with each, run side by side in one process with the same inputs; median and p99 of batch means in the lean driver and the host emulator; module size; pages after 1,000,000 requests. See bench/peer/README.md.',
+  how: 'The same three filters (add a response header; deny with a local reply on a request header; count requests) built with each, run side by side in one process with the same inputs; median and p99 of batch means in the lean driver and the host emulator; module size; pages after 1,000,000 requests. Ours use recycled stream contexts (they keep no per-stream state). See bench/peer/README.md.',
   rows: await runPeerBench(quick),
 });
 sections.push({
