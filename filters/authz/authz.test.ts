@@ -269,6 +269,9 @@ const BAD_CONFIGS: Array<[string, (p: any) => unknown, string]> = [
   ['unknown right field', (p) => { p.providers['DEV:GOV:1001:civil-registry'].births.rights[0].subject = {}; }, "births.rights[0].subject': unknown field"],
   ['unknown right field after every known one', (p) => { Object.assign(p.providers['DEV:GOV:1001:civil-registry'].births.rights[0], { groups: [], mode: 'ENFORCE', notBefore: null, notAfter: null, agreementRef: 'a', zz: 1 }); }, "births.rights[0].zz': unknown field"],
   ['right groups type', (p) => { p.providers['DEV:GOV:1001:civil-registry'].births.rights[0].groups = 'g'; }, "births.rights[0].groups': expected an array of strings, got string"],
+  // U+00FC and U+01FC share their low byte: ids are compared as UTF-8, not truncated code units
+  ['endpoint id differing only above the low byte', (p) => { const b = p.providers['DEV:GOV:1001:civil-registry'].births; b.endpoints.push({ id: 'ep-\u00fc', p: '/u' }); b.rights[0].ep = 'ep-\u01fc'; }, 'no endpoint "ep-\u01fc" in this service'],
+  ['duplicate non-ASCII endpoint id', (p) => { p.providers['DEV:GOV:1001:civil-registry'].births.endpoints.push({ id: 'ep-ü', p: '/a' }, { id: 'ep-ü', p: '/b' }); }, 'duplicate endpoint id "ep-ü"'],
   ['disabledNotice type', (p) => { p.providers['DEV:GOV:1001:civil-registry'].deaths.disabledNotice = true; }, "deaths.disabledNotice': expected a string, got boolean"],
   ['block subject type', (p) => { p.blocks[0].subject.type = 'EVERYONE'; }, "config field 'blocks[0].subject.type': expected one of ANY, SUBSYSTEM, MEMBER, GLOBALGROUP, LOCALGROUP"],
   ['block service without provider', (p) => { p.blocks.push({ id: 'b', subject: { type: 'ANY' }, serviceCode: 'births' }); }, "config field 'blocks[3].serviceCode': needs providerSubsystemId"],
@@ -300,6 +303,16 @@ test('a right spelling optional fields as null or [] means the defaults', async 
   Object.assign(pol.providers['DEV:GOV:1001:civil-registry'].births.rights[0], { groups: [], mode: null, notBefore: null, notAfter: null, agreementRef: null });
   const p = await load(pol);
   const s = request(p, { path: `/r1/${P_WIRE}/births/v1/births/1` }).s;
+  assert.equal(s.localReply, null, s.localReply?.body);
+});
+
+test('endpoint ids are matched exactly, non-ASCII ones included', async () => {
+  const pol = basePolicy();
+  const births = pol.providers['DEV:GOV:1001:civil-registry'].births;
+  births.endpoints.push({ id: 'ep-ü', m: 'GET', p: '/v1/ümlaut/*' }, { id: 'ep-\u00fc2', m: 'GET', p: '/v1/other/*' });
+  births.rights.unshift({ id: 'ar-ü', ep: 'ep-ü', clients: ['DEV:GOV:1002:patient-records'] });
+  const p = await load(pol);
+  const s = request(p, { path: `/r1/${P_WIRE}/births/v1/%C3%BCmlaut/1` }).s;
   assert.equal(s.localReply, null, s.localReply?.body);
 });
 

@@ -337,7 +337,9 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
   const svc = pol.services.add(key);
   pol.svcNotice.push(isAbsent(notice) ? null : notice);
 
-  const eps = new Map<string, i32>();
+  // endpoint ids of this service → index from epBase in pol.endpoints
+  const eps = new KeyTable();
+  const epBase = pol.endpoints.length;
   const nEndpoints = arrayCount(sv, "endpoints");
   for (let k = 0; k < nEndpoints && c.ok; k++) {
     const e = sv.item("endpoints", k);
@@ -346,15 +348,15 @@ function loadService(c: Ctx, pol: Policy, key: string, sv: ConfigReader, groups:
     if (e.ok && !METHODS.includes(m)) e.fail("m", "expected one of " + METHODS.join(", ") + ", got " + Json.quote(m));
     const g = e.string("p", "**");
     if (e.ok && g.length == 0) e.fail("p", "must not be empty");
-    if (e.ok && eps.has(id)) e.fail("id", "duplicate endpoint id " + Json.quote(id));
+    if (e.ok && eps.findUtf8(id) >= 0) e.fail("id", "duplicate endpoint id " + Json.quote(id));
     if (!c.ok) return;
-    eps.set(id, pol.endpoints.length);
+    eps.addUtf8(id);
     pol.endpoints.push(new Endpoint(m, new Glob(g)));
   }
 
   const nRights = arrayCount(sv, "rights");
   for (let k = 0; k < nRights; k++) {
-    if (!loadRight(c, pol, svc, sv.item("rights", k), eps, groups)) return;
+    if (!loadRight(c, pol, svc, sv.item("rights", k), eps, epBase, groups)) return;
   }
 }
 
@@ -369,12 +371,13 @@ const NO_STRINGS = new Array<string>(0);
  * than fields found (an unknown field, or a field spelled null or []) has its keys checked here, with
  * finish()'s message.
  */
-function loadRight(c: Ctx, pol: Policy, svc: i32, rr: ConfigReader, eps: Map<string, i32>, groups: Map<string, string[]>): bool {
+function loadRight(c: Ctx, pol: Policy, svc: i32, rr: ConfigReader, eps: KeyTable, epBase: i32, groups: Map<string, string[]>): bool {
   const members = rr.memberCount();
   const id = nonEmpty(rr, "id");
   const epId = nonEmpty(rr, "ep");
   if (!c.ok) return false;
-  if (!eps.has(epId)) { rr.fail("ep", "no endpoint " + Json.quote(epId) + " in this service"); return false; }
+  const ep = eps.findUtf8(epId);
+  if (ep < 0) { rr.fail("ep", "no endpoint " + Json.quote(epId) + " in this service"); return false; }
   let found = 2;
   const clients = rr.stringArray("clients");
   if (clients.length > 0) found++;
@@ -403,7 +406,7 @@ function loadRight(c: Ctx, pol: Policy, svc: i32, rr: ConfigReader, eps: Map<str
   if (nb != NO_LIMIT_LOW && na != NO_LIMIT_HIGH && na < nb) { rr.fail("notAfter", "is before notBefore"); return false; }
   if (clients.length == 0 && gs.length == 0) { rr.failHere("a right must name at least one client or group"); return false; }
 
-  const right = pol.rightEp.push(eps.get(epId));
+  const right = pol.rightEp.push(epBase + ep);
   pol.rightDry.push(dry);
   pol.rightNotBefore.push(nb);
   pol.rightNotAfter.push(na);

@@ -35,6 +35,25 @@ function grownU8(a: StaticArray<u8>, need: i32): StaticArray<u8> {
   return b;
 }
 
+/** UTF-8 of a configure-time key (findUtf8/addUtf8), in one reused buffer. */
+let scratch = new StaticArray<u8>(64);
+function toScratch(s: string): i32 {
+  const n = s.length;
+  scratch = grownU8(scratch, n);
+  const p = changetype<usize>(scratch);
+  for (let i = 0; i < n; i++) { // ASCII (the common id) copied as is
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      const m = String.UTF8.byteLength(s);
+      scratch = grownU8(scratch, m);
+      String.UTF8.encodeUnsafe(changetype<usize>(s), n, changetype<usize>(scratch));
+      return m;
+    }
+    store<u8>(p + <usize>i, <u8>c);
+  }
+  return n;
+}
+
 /** A set of byte strings, each with a dense index 0..size-1 in insertion order. */
 export class KeyTable {
   private pool: StaticArray<u8> = new StaticArray<u8>(0);
@@ -80,10 +99,26 @@ export class KeyTable {
   /** Index of the ASCII string key, added when absent. Configure time only. */
   add(key: string): i32 {
     const n = key.length;
-    const at = this.poolLen;
-    const base = this.stage(key);
-    const found = this.find(base, n);
+    const found = this.find(this.stage(key), n);
+    return found >= 0 ? found : this.enter(n);
+  }
+
+  /** Index of any string key by its UTF-8 bytes, or -1 (configure time). */
+  findUtf8(key: string): i32 { return this.find(changetype<usize>(scratch), toScratch(key)); }
+
+  /** Index of any string key by its UTF-8 bytes, added when absent (configure time). */
+  addUtf8(key: string): i32 {
+    const n = toScratch(key);
+    const found = this.find(changetype<usize>(scratch), n);
     if (found >= 0) return found;
+    this.pool = grownU8(this.pool, this.poolLen + n);
+    memory.copy(changetype<usize>(this.pool) + <usize>this.poolLen, changetype<usize>(scratch), <usize>n);
+    return this.enter(n);
+  }
+
+  /** Makes the n bytes staged at the pool's free end an entry. */
+  private enter(n: i32): i32 {
+    const at = this.poolLen;
     const e = this.size;
     this.poolLen = at + n;
     this.start = grownI32(this.start, e + 1);
@@ -91,7 +126,7 @@ export class KeyTable {
     this.hash = grownI32(this.hash, e + 1);
     unchecked((this.start[e] = at));
     unchecked((this.len[e] = n));
-    unchecked((this.hash[e] = <i32>hashBytes(base, n)));
+    unchecked((this.hash[e] = <i32>hashBytes(changetype<usize>(this.pool) + <usize>at, n)));
     this.size = e + 1;
     if ((e + 1) * 2 > this.slots.length) this.rehash(this.slots.length << 1);
     else this.place(e);
