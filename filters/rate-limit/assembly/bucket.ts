@@ -15,6 +15,7 @@
 // counts it.
 // Every write is a compare-and-swap on the value read; a mismatch (another worker VM wrote in between)
 // re-reads and decides again, at most max_cas_retries times.
+import { ReusedBuffer } from "./buffer";
 import { WasmResult } from "../../../sdk";
 import * as hc from "../../../sdk/hostcalls";
 import { OUT_PTR, OUT_SIZE, freeResult } from "../../../sdk/runtime/memory";
@@ -67,21 +68,8 @@ function slotKey(i: u32): usize {
   return SLOT_PREFIX_LEN + n;
 }
 
-/** The record a write sends: header + key, grown as keys need. */
-let rec: usize = 0;
-let recCap: usize = 0;
-
-function recordFor(keyLen: usize): usize {
-  const need = HEADER + keyLen;
-  if (need > recCap) {
-    if (rec != 0) heap.free(rec);
-    let cap: usize = 256;
-    while (cap < need) cap <<= 1;
-    rec = heap.alloc(cap);
-    recCap = cap;
-  }
-  return rec;
-}
+/** The record a write sends: header + key. */
+const record = new ReusedBuffer();
 
 /** Shared data counts created for `maxKeys` slots: set once every slot exists, so the VMs that start
  *  later (one per worker) see it and skip the table. */
@@ -207,7 +195,7 @@ export function consume(kp: usize, kn: usize, rpu: u64, unitMs: u64, cap: u64, m
       return;
     }
     level -= unitMs;
-    const rp = recordFor(kn);
+    const rp = record.reserve(HEADER + kn);
     store<u64>(rp, level);
     store<u64>(rp, now, 8);
     store<u64>(rp, cap, 16);

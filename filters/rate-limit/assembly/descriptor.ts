@@ -1,6 +1,7 @@
 // The request's descriptor entries (one value per action, computed lazily and at most once per
 // request) and the rule that applies: the first in specificity order whose entries are all present
 // with the required values.
+import { ReusedBuffer } from "./buffer";
 import { HeaderMap, getPropertyString, xroadServiceId, rawValuePtr } from "../../../sdk";
 import { decodeUtf8 } from "../../../sdk/runtime/memory";
 import {
@@ -40,11 +41,10 @@ export function clean(v: string, max: u32): bool {
 }
 
 // The bucket key of the last writeKey, as UTF-8 bytes (one buffer, grown as keys need).
-let keyBuf: usize = 0;
-let keyCap: usize = 0;
+const keyBuf = new ReusedBuffer();
 
 /** Address of the key bytes written by the last Entries.writeKey (valid until the next one). */
-export function keyBytes(): usize { return keyBuf; }
+export function keyBytes(): usize { return keyBuf.ptr; }
 
 /** The header an action reads (client_id, request_header, method), or null. */
 function headerOf(a: Action): string | null {
@@ -201,15 +201,9 @@ export class Entries {
       const rn = unchecked(this.rawLen[ai]);
       n += (rn >= 0 ? <usize>rn : <usize>String.UTF8.byteLength(this.get(ai)!)) + 1;
     }
-    if (n > keyCap) {
-      if (keyBuf != 0) heap.free(keyBuf);
-      let cap: usize = 256;
-      while (cap < n) cap <<= 1;
-      keyBuf = heap.alloc(cap);
-      keyCap = cap;
-    }
-    memory.copy(keyBuf, changetype<usize>(pb), pn);
-    let p = keyBuf + pn;
+    const kb = keyBuf.reserve(n);
+    memory.copy(kb, changetype<usize>(pb), pn);
+    let p = kb + pn;
     for (let e = 0; e < rule.actionIndex.length; e++) {
       if (unchecked(rule.hasValue[e])) continue;
       const ai = unchecked(rule.actionIndex[e]);
@@ -223,6 +217,6 @@ export class Entries {
       }
       store<u8>(p++, 0x1f);
     }
-    return p - keyBuf;
+    return p - kb;
   }
 }
