@@ -34,16 +34,16 @@ class GuestLocalReply implements LocalReply {
   private bodyText: string | null = null;
   private sent: Array<[string, string]> | null = null;
   private extra: Array<[string, string]> | null = null;
+  /** The reply's headers as sent (set once the filter's on_response_headers ran). */
+  sentHeaders: HeaderMap | null = null;
+  readonly failClosed = false;
   constructor(
     readonly status: number,
     readonly bodyBytes: Uint8Array,
     private readonly guestHeaders: HeaderMap,
-    /** The reply's headers as sent (set once the filter's on_response_headers ran). */
-    public sentHeaders: HeaderMap | null,
     readonly details: string,
     readonly grpcStatus: number | null,
   ) {}
-  readonly failClosed = false;
   get body(): string { return (this.bodyText ??= this.bodyBytes.length === 0 ? '' : Buffer.from(this.bodyBytes).toString('utf8')); }
   get headers(): Array<[string, string]> {
     if (this.sent === null) { if (this.sentHeaders === null) return []; this.sent = this.sentHeaders.toPairs(); }
@@ -432,7 +432,7 @@ export class HttpStream {
       }
     }
     for (const x of r.headers.entries) e.push([x[0], x[1]]); // appended (addCopy); keys already lower-case
-    const reply = new GuestLocalReply(r.status, r.body, r.headers, null, details, grpcStatus);
+    const reply = new GuestLocalReply(r.status, r.body, r.headers, details, grpcStatus);
     this.localReply = reply;
     this.responseCode = Number(status);
     this.responseCodeDetails = details;

@@ -364,25 +364,15 @@ export class WasmVm {
   }
   private readonly interned: string[] = new Array<string>(32).fill('');
   /**
-   * readString for short texts a guest sends again and again (local-reply details): the last one is
-   * reused when the bytes are the same. Only ASCII texts are kept, so a byte-wise match is a UTF-8 match.
+   * readString for short texts a guest sends again and again (local-reply details): an ASCII text reads
+   * the same as UTF-8 and as latin1, so it goes through readInterned's table; anything else is decoded.
    */
   readRepeatedString(ptr: number, len: number): string {
     const m = this.memory8(ptr, len);
-    ptr >>>= 0; len >>>= 0;
-    const t = this.lastText;
-    if (t.length === len) {
-      let i = 0;
-      while (i < len && m[ptr + i] === t.charCodeAt(i)) i++;
-      if (i === len) return t;
-    }
-    const s = this.readString(ptr, len);
-    let ascii = s.length === len;
-    for (let i = 0; ascii && i < len; i++) ascii = m[ptr + i] < 0x80;
-    if (ascii) this.lastText = s;
-    return s;
+    const p = ptr >>> 0, n = len >>> 0;
+    for (let i = 0; i < n; i++) if (m[p + i] >= 0x80) return this.readString(ptr, len);
+    return this.readInterned(ptr, len);
   }
-  private lastText = '';
   write(ptr: number, bytes: Uint8Array): void {
     ptr >>>= 0;
     const m = this.mem();
