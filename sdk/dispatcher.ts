@@ -126,8 +126,10 @@ function lookupSlow(id: u32): usize {
 /** Register context `c` for `id`; false (nothing done) when it is not a fresh context made for `id`. */
 function register(id: u32, c: BaseContext, kind: u8): bool {
   const p = changetype<usize>(c);
-  if (kindOf(p) != 0 || idOf(p) != id) return false; // already registered, or made for another id
-  __pin(p);
+  if (idOf(p) != id) return false; // made for another id
+  if (p == takenSpare) takenSpare = 0; // a spare handed back by recycledHttpContext: still pinned
+  else if (kindOf(p) != 0) return false; // already registered
+  else __pin(p);
   store<u8>(p + offsetof<BaseContext>("kind"), kind);
   const slot = slotOf(id);
   store<usize>(chainAt(p), load<usize>(slot));
@@ -368,6 +370,7 @@ export function onContextCreate(id: u32, parentId: u32): void {
   }
   const http = root.createHttpContext(id);
   if (http !== null) register(id, http, KIND_HTTP);
+  if (takenSpare != 0) releaseTaken(); // a spare taken but not returned
 }
 
 function createRoot(id: u32): void {
@@ -507,18 +510,32 @@ type RecycleHook = (p: usize) => bool;
 let recycleHook: usize = 0;
 const SPARE_MAX: u32 = 256;
 
+/**
+ * The spare last handed out by takeSpareHttp, until createHttpContext returns it (0 = none). It stays
+ * pinned in between, so register() need not pin it again; onContextCreate unpins one that was not returned.
+ */
+let takenSpare: usize = 0;
+
 /** RootContext.recycledHttpContext: a spare HTTP context of root `rp` bound to `id`, or 0. */
 export function takeSpareHttp(rp: usize, id: u32): usize {
   recycleHook = changetype<usize>(recycleHttp);
   const root = changetype<RootContext>(rp);
   const p = root._spareHttp;
   if (p == 0) return 0;
+  if (takenSpare != 0) releaseTaken(); // asked twice in one create: the first one was dropped
   root._spareHttp = load<usize>(chainAt(p));
   root._spareCount--;
   store<usize>(chainAt(p), 0);
   store<u32>(p + offsetof<BaseContext>("contextId"), id);
-  __unpin(p); // a managed value again; register() pins it when createHttpContext returns it
+  takenSpare = p;
   return p;
+}
+
+/** A taken spare that createHttpContext did not return: an ordinary collectable object again. */
+function releaseTaken(): void {
+  const p = takenSpare;
+  takenSpare = 0;
+  __unpin(p);
 }
 
 /** After onDelete of HTTP context `p`: true when it went onto its root's spare list (stays pinned). */

@@ -5,7 +5,7 @@ import * as abi from "./abi/imports";
 import { WasmResult, MapType, BufferType, StreamType, MetricType } from "./abi/enums";
 import {
   OUT_PTR, OUT_SIZE, OUT_3, OUT_U64, encode1, encode2, encA, encALen, encB, encBLen, encC, encCLen, encode3, putLen,
-  scratchBegin, scratchPut, scratchPutByte, scratchBase, scratchUsed, reserveFor, encIllegal, takeString, takeBuffer,
+  scratchBegin, scratchPut, scratchPutByte, scratchBase, scratchUsed, reserveFor, encIllegal, takeString, takeRepeatedString, takeBuffer,
   decodeUtf8, freeResult,
 } from "./runtime/memory";
 import { Headers, HeaderPair, decodePairs } from "./pairs";
@@ -89,7 +89,7 @@ export function getPropertyString(path: string[]): string | null {
   store<usize>(OUT_PTR, 0);
   store<usize>(OUT_SIZE, 0);
   if (st(abi.proxy_get_property(scratchBase(), scratchUsed(), OUT_PTR, OUT_SIZE)) != WasmResult.Ok) return null;
-  return takeString(load<usize>(OUT_PTR), load<usize>(OUT_SIZE));
+  return takeRepeatedString(load<usize>(OUT_PTR), load<usize>(OUT_SIZE));
 }
 
 /** The `plugin_root_id` property ("" when absent), without building a path array. */
@@ -213,7 +213,7 @@ export function getHeaderMapValue(map: MapType, key: string): string | null {
   store<usize>(OUT_PTR, 0);
   store<usize>(OUT_SIZE, 0);
   if (st(abi.proxy_get_header_map_value(<u32>map, k, putLen, OUT_PTR, OUT_SIZE)) != WasmResult.Ok) return null;
-  return takeString(load<usize>(OUT_PTR), load<usize>(OUT_SIZE));
+  return takeRepeatedString(load<usize>(OUT_PTR), load<usize>(OUT_SIZE));
 }
 
 /** Header writes refuse CR/LF/NUL in key or value (BadArgument, host not called). */

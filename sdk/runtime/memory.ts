@@ -220,6 +220,46 @@ export function takeString(ptr: usize, len: usize): string {
   return s;
 }
 
+/**
+ * takeString for values that repeat from request to request (header values, properties): a short
+ * ASCII value equal to a recent one is handed out again instead of decoded into a new string.
+ */
+export function takeRepeatedString(ptr: usize, len: usize): string {
+  if (ptr == 0) return "";
+  const s = len <= INTERN_MAX_BYTES ? decodeShort(ptr, len) : decodeUtf8(ptr, len);
+  freeResult(ptr);
+  return s;
+}
+
+// Short results come back again and again (a method, a host, an API key, a property): strings are
+// immutable, so the string made for the same bytes last time is handed out again, and a repeated
+// value costs a compare instead of an allocation (and its share of collection). A direct-mapped table
+// of recent ASCII strings, slot picked by length and edge bytes; a miss decodes and takes the slot.
+// The table holds raw pointers to pinned strings (no managed array: smaller, no write barriers).
+const INTERN_SLOTS: usize = 16;
+const INTERN_MAX_BYTES: usize = 32;
+const INTERNED: usize = memory.data(<i32>(INTERN_SLOTS << alignof<usize>()), 4);
+
+function decodeShort(ptr: usize, len: usize): string {
+  // raw pointers throughout: nothing here allocates but decodeUtf8, so no shadow-stack spills are needed
+  const slot = INTERNED + (((len ^ <usize>load<u8>(ptr) ^ (<usize>load<u8>(ptr + len - 1) << 2)) & (INTERN_SLOTS - 1)) << alignof<usize>());
+  const held = load<usize>(slot);
+  // held's UTF-16 units equal to the bytes: only an ASCII string can match (see below)
+  if (held != 0 && <usize>load<u32>(held - 4) == len << 1) {
+    let i: usize = 0;
+    while (i < len && <u32>load<u16>(held + (i << 1)) == <u32>load<u8>(ptr + i)) i++;
+    if (i == len) return changetype<string>(held);
+  }
+  const s = changetype<usize>(decodeUtf8(ptr, len));
+  // One unit per byte means every byte was ASCII or an invalid byte decoded to U+FFFD (never equal
+  // to a byte), so a later match is exactly the same ASCII bytes.
+  if (<usize>load<u32>(s - 4) == len << 1) {
+    if (held != 0) __unpin(held);
+    store<usize>(slot, __pin(s));
+  }
+  return changetype<string>(s);
+}
+
 /** Copy a host-allocated result into a managed ArrayBuffer and free it. (0,0) → empty buffer. */
 export function takeBuffer(ptr: usize, len: usize): ArrayBuffer {
   if (ptr == 0) return new ArrayBuffer(0);

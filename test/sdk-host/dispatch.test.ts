@@ -365,3 +365,19 @@ test('recycled stream contexts: many streams, one object, memory stable', () => 
   }
   assert.equal(p.runtime.workers[0].vm.pages(), pages);
 });
+
+test('recycled stream contexts: a spare the root takes but does not return is collectable (memory stable)', () => {
+  // root "recycle-drop": createHttpContext calls recycledHttpContext(id) and returns a new object instead
+  const p = load({ rootId: 'recycle-drop' });
+  for (let i = 0; i < 200; i++) recyEnd(recyStart(p).s);
+  const pages = p.runtime.workers[0].vm.pages();
+  const seen = new Set<string | undefined>();
+  for (let i = 0; i < 5000; i++) {
+    const x = recyStart(p);
+    seen.add(x.instance);
+    if (x.before !== '0' || x.contextId !== String(x.s.id)) assert.fail(`stream ${i}: ${JSON.stringify(x)}`);
+    recyEnd(x.s);
+  }
+  assert.equal(seen.size, 5000, 'every stream got the new object the root made');
+  assert.equal(p.runtime.workers[0].vm.pages(), pages, 'the dropped spares were released to the collector');
+});

@@ -5,6 +5,7 @@
 // character or backslash, decoded bytes that are not UTF-8, any ".." segment (after decoding, so
 // "%2e%2E", ".%2e" etc. included), and a path longer than the configured limit.
 import { decodeIdPartBytes, hexDigit, wireOfBytes } from "./ids";
+import { decodeUtf8 } from "../../../sdk";
 
 export enum PathError {
   None = 0,
@@ -57,7 +58,7 @@ export class ServicePath {
 
   /** The decoded rest as a string (for logs only). */
   restString(): string {
-    return String.UTF8.decodeUnsafe(changetype<usize>(this.buf), <usize>this.len);
+    return decodeUtf8(changetype<usize>(this.buf), <usize>this.len);
   }
   /** "INST/CLASS/MEMBER/SUBSYSTEM/CODE" (messages and logs only). */
   serviceWire(): string { return wireOfBytes(this.keyPtr, this.keyLen); }

@@ -4,6 +4,8 @@
 // of arrays of plain numbers and one byte pool, whatever its size, and a lookup takes the request's
 // bytes as they are (pointer + length): no string is built to ask a question.
 
+import { decodeUtf8 } from "../../../sdk";
+
 /** FNV-1a over bytes. */
 @inline function hashBytes(p: usize, n: i32): u32 {
   let h: u32 = 0x811c9dc5;
@@ -135,7 +137,7 @@ export class KeyTable {
 
   /** The key of entry `e` as a string (logs and messages). */
   keyOf(e: i32): string {
-    return String.UTF8.decodeUnsafe(changetype<usize>(this.pool) + <usize>unchecked(this.start[e]), <usize>unchecked(this.len[e]));
+    return decodeUtf8(changetype<usize>(this.pool) + <usize>unchecked(this.start[e]), <usize>unchecked(this.len[e]));
   }
 
   private place(e: i32): void {
@@ -261,6 +263,6 @@ export class StringPool {
   }
   get(i: i32): string {
     const from = i == 0 ? 0 : this.ends.at(i - 1);
-    return String.UTF8.decodeUnsafe(changetype<usize>(this.pool) + <usize>from, <usize>(this.ends.at(i) - from));
+    return decodeUtf8(changetype<usize>(this.pool) + <usize>from, <usize>(this.ends.at(i) - from));
   }
 }
