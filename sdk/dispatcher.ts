@@ -123,9 +123,8 @@ function lookupSlow(id: u32): usize {
   return p != 0 && kindOf(p) == kind ? p : 0;
 }
 
-/** Register context `c` for `id`; false (nothing done) when it is not a fresh context made for `id`. */
-function register(id: u32, c: BaseContext, kind: u8): bool {
-  const p = changetype<usize>(c);
+/** Register context `p` (raw pointer) for `id`; false (nothing done) when it is not a fresh context made for `id`. */
+function register(id: u32, p: usize, kind: u8): bool {
   if (idOf(p) != id) return false; // made for another id
   if (p == takenSpare) takenSpare = 0; // a spare handed back by recycledHttpContext: still pinned
   else if (kindOf(p) != 0) return false; // already registered
@@ -365,11 +364,11 @@ export function onContextCreate(id: u32, parentId: u32): void {
   const root = changetype<RootContext>(rp);
   if (root.streamType() == ContextType.Tcp) {
     const tcp = root.createTcpContext(id);
-    if (tcp !== null && register(id, tcp, KIND_TCP)) tcpHook = changetype<usize>(deliverTcp);
+    if (tcp !== null && register(id, changetype<usize>(tcp), KIND_TCP)) tcpHook = changetype<usize>(deliverTcp);
     return;
   }
   const http = root.createHttpContext(id);
-  if (http !== null) register(id, http, KIND_HTTP);
+  if (http !== null) register(id, changetype<usize>(http), KIND_HTTP);
   if (takenSpare != 0) releaseTaken(); // a spare taken but not returned
 }
 
@@ -387,7 +386,7 @@ function createRoot(id: u32): void {
     root = factory(id);
   }
   root.rootId = rootId;
-  register(id, root, factory === null ? KIND_NO_ROOT : KIND_ROOT);
+  register(id, changetype<usize>(root), factory === null ? KIND_NO_ROOT : KIND_ROOT);
 }
 
 /** proxy_on_vm_start (configure = false) and proxy_on_configure (configure = true). */
@@ -540,15 +539,16 @@ function releaseTaken(): void {
 
 /** After onDelete of HTTP context `p`: true when it went onto its root's spare list (stays pinned). */
 function recycleHttp(p: usize): bool {
-  const c = changetype<HttpContext>(p);
-  const root = c.rootContext;
-  const rp = changetype<usize>(root);
+  // raw loads and stores: only recycle() handles the object as a managed value (no shadow-stack traffic)
+  const rp = load<usize>(p + offsetof<HttpContext>("rootContext"));
+  const count = rp + offsetof<RootContext>("_spareCount");
   // only for a live root (its spares are released when it is deleted), within the bound
-  if (rootPtr(root.contextId) != rp || root._spareCount >= SPARE_MAX || !c.recycle()) return false;
+  if (rootPtr(idOf(rp)) != rp || load<u32>(count) >= SPARE_MAX || !changetype<HttpContext>(p).recycle()) return false;
+  const spares = rp + offsetof<RootContext>("_spareHttp");
   store<u8>(p + offsetof<BaseContext>("kind"), 0);
-  store<usize>(chainAt(p), root._spareHttp);
-  root._spareHttp = p;
-  root._spareCount++;
+  store<usize>(chainAt(p), load<usize>(spares));
+  store<usize>(spares, p);
+  store<u32>(count, load<u32>(count) + 1);
   return true;
 }
 
