@@ -54,7 +54,8 @@ export class Counter extends Metric {
   /** Add `delta` (0 is a no-op: Envoy rejects it). */
   increment(delta: u64 = 1): bool {
     if (delta == 0) return true;
-    const id = this.resolve();
+    let id = this.id; // defined already on every call but the first: no call to resolve()
+    if (id == 0) id = this.resolve();
     return id != 0 && hc.incrementMetric(id, <i64>delta) == WasmResult.Ok;
   }
   get(): u64 {
