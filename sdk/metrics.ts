@@ -28,10 +28,13 @@ class Metric {
   constructor(public readonly name: string, public readonly type: MetricType) {}
 
   /** Host id, defining the metric on first use. 0 when the host refused. */
-  protected resolve(): u32 {
-    let id = this.id;
-    if (id == 0) this.id = id = hc.defineMetric(this.type, this.name);
-    return id;
+  // inlined: every use but the first finds the id without a call (and its shadow-stack frame)
+  @inline protected resolve(): u32 {
+    const id = this.id;
+    return id != 0 ? id : this.define();
+  }
+  private define(): u32 {
+    return (this.id = hc.defineMetric(this.type, this.name));
   }
 }
 
@@ -54,8 +57,7 @@ export class Counter extends Metric {
   /** Add `delta` (0 is a no-op: Envoy rejects it). */
   increment(delta: u64 = 1): bool {
     if (delta == 0) return true;
-    let id = this.id; // defined already on every call but the first: no call to resolve()
-    if (id == 0) id = this.resolve();
+    const id = this.resolve();
     return id != 0 && hc.incrementMetric(id, <i64>delta) == WasmResult.Ok;
   }
   get(): u64 {
