@@ -41,7 +41,7 @@ export interface ChainResult {
   finish(): void;
 }
 
-const concat = (parts: Uint8Array[]) => (parts.length === 1 ? parts[0] : new Uint8Array(Buffer.concat(parts)));
+const concat = (parts: readonly Uint8Array[]) => (parts.length === 1 ? parts[0] : new Uint8Array(Buffer.concat(parts)));
 const toMap = (p: Pairs) => { const m = new HeaderMap(); for (const [k, v] of p) m.add(k, v); return m; };
 
 function localReplyOf(s: HttpStream): Response {

@@ -4,7 +4,8 @@
 // key) run without a regex, a callback or a new array.
 import { fromLatin1, latin1 } from '../abi/pairs.ts';
 
-export type Entry = [string, string];
+/** An entry is never changed in place (replace makes a new one), so maps may share entries. */
+export type Entry = readonly [string, string];
 
 /** ASCII A–Z → a–z (Envoy lower-cases header keys bytewise); the string itself when nothing changes. */
 export function lowerKey(k: string): string {
@@ -22,9 +23,9 @@ function putU32(m: Uint8Array, p: number, v: number): void {
 
 export class HeaderMap {
   entries: Entry[];
-  constructor(entries: Iterable<readonly [string, string]> = []) {
+  constructor(entries?: Iterable<readonly [string, string]>) {
     const out: Entry[] = [];
-    for (const [k, v] of entries) out.push([lowerKey(k), v]);
+    if (entries) for (const [k, v] of entries) out.push([lowerKey(k), v]);
     this.entries = out;
   }
   static fromBytes(pairs: Array<[Uint8Array, Uint8Array]>): HeaderMap {
@@ -142,7 +143,12 @@ export class HeaderMap {
     this.serializeTo(out, 0);
     return out;
   }
-  clone(): HeaderMap { return new HeaderMap(this.entries); }
+  /** A map with the same entries (shared: entries are never changed in place). */
+  clone(): HeaderMap {
+    const m = new HeaderMap();
+    m.entries = this.entries.slice();
+    return m;
+  }
   /** As UTF-8 decoded string pairs (for test output). */
   toPairs(): Array<[string, string]> {
     return this.entries.map(([k, v]) => [latin1AsUtf8(k), latin1AsUtf8(v)]);
@@ -156,11 +162,12 @@ export const latin1AsUtf8 = (s: string): string => (NON_ASCII.test(s) ? Buffer.f
 const utf8AsLatin1 = (s: string): string => (NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s);
 
 /**
- * Conversions of the last lists seen, by list: [source k, source v, key, value, …]. A driver sends the
- * same header list for many requests; when every source string is the very same string (identity),
- * the converted strings are reused (a pure function of the strings). The entries are always new.
+ * Conversions of the last lists seen, by list: the source strings [k, v, …] and the entries made of
+ * them. A driver sends the same header list for many requests; when every source string is the very
+ * same string (identity), the entries are reused (a pure function of the strings; entries are never
+ * changed in place) and only the array holding them is new.
  */
-const converted = new WeakMap<object, string[]>();
+const converted = new WeakMap<object, { source: string[]; entries: Entry[] }>();
 
 /** Accept test-supplied headers: [[k,v],…] or {k: v} or a HeaderMap. Values are UTF-8 → bytes. */
 export type HeadersInit = Array<[string, string]> | Record<string, string> | HeaderMap;
@@ -172,22 +179,22 @@ export function toHeaderMap(h: HeadersInit | undefined): HeaderMap {
     for (const [k, v] of Object.entries(h)) m.entries.push([lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)]);
     return m;
   }
-  let memo = converted.get(h);
-  if (memo && memo.length === h.length * 4) {
+  const memo = converted.get(h);
+  if (memo && memo.entries.length === h.length) {
+    const src = memo.source;
     let same = true;
-    for (let i = 0; i < h.length && same; i++) same = memo[4 * i] === h[i][0] && memo[4 * i + 1] === h[i][1];
+    for (let i = 0; i < h.length && same; i++) same = src[2 * i] === h[i][0] && src[2 * i + 1] === h[i][1];
     if (same) {
-      for (let i = 0; i < h.length; i++) m.entries.push([memo[4 * i + 2], memo[4 * i + 3]]);
+      m.entries = memo.entries.slice();
       return m;
     }
   }
-  memo = [];
+  const source: string[] = [];
   for (let i = 0; i < h.length; i++) {
     const [k, v] = h[i];
-    const e: Entry = [lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)];
-    m.entries.push(e);
-    memo.push(k, v, e[0], e[1]);
+    m.entries.push([lowerKey(utf8AsLatin1(k)), utf8AsLatin1(v)]);
+    source.push(k, v);
   }
-  converted.set(h, memo);
+  converted.set(h, { source, entries: m.entries.slice() });
   return m;
 }

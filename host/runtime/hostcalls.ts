@@ -14,6 +14,9 @@ import type { WasmVm } from './vm.ts';
 
 const STRING_BACKED_BUFFERS = new Set([4, 6, 7]);
 const EMPTY = new Uint8Array(0);
+/** The extra headers of a local reply that sent none (only ever read: the reply keeps it, nothing adds to it). */
+const NO_EXTRA_HEADERS = new HeaderMap();
+Object.freeze(NO_EXTRA_HEADERS.entries);
 /** The foreign functions Envoy registers (host/runtime/foreign.ts), most used first. */
 const FOREIGN_NAMES = ['set_envoy_filter_state', 'clear_route_cache', 'declare_property', 'compress', 'uncompress'];
 function foreignName(vm: WasmVm, p: number, n: number): string {
@@ -166,7 +169,7 @@ export function buildHostcalls(vm: WasmVm): Record<string, Function> {
       const details = vm.readRepeatedString(dPtr, dSize);
       const body = vm.read(bPtr, bSize);
       // parsePairs copies each key and value out, so the guest's buffer is only viewed
-      const headers = hSize === 0 ? new HeaderMap() : HeaderMap.fromBytes(parsePairs(vm.view(hPtr, hSize)));
+      const headers = hSize === 0 ? NO_EXTRA_HEADERS : HeaderMap.fromBytes(parsePairs(vm.view(hPtr, hSize)));
       const c = eff();
       if (c?.kind !== 'http') return R.Ok; // silent no-op on root / VM contexts
       c.stream.queueLocalReply({ status: status >>> 0, details, body, headers, grpcStatus: grpc | 0 });

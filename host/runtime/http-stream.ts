@@ -3,7 +3,7 @@
 // resets, on_log → on_done → on_delete, and failure-policy handling for a VM that trapped.
 import { dataAction, headersAction, trailersAction, type DataAction, type HeadersAction, type TrailersAction } from '../abi/enums.ts';
 import type { PropertyValue } from '../abi/properties.ts';
-import { HeaderMap } from './headers.ts';
+import { HeaderMap, type Entry } from './headers.ts';
 import type { RootCtx, StreamCtx } from './types.ts';
 import type { WasmVm } from './vm.ts';
 
@@ -62,6 +62,8 @@ export interface StreamOptions {
   connectionId?: number;
 }
 
+const NO_CHUNKS: readonly Uint8Array[] = Object.freeze([]);
+
 class Dir {
   headers!: HeaderMap | null;
   headersAvail!: boolean;
@@ -69,7 +71,8 @@ class Dir {
   stopIteration!: boolean;
   headersForwarded!: boolean;
   endStream!: boolean;
-  pending!: Uint8Array[];
+  /** Body chunks that arrived while the headers were held (a shared empty list until the first one). */
+  pending!: readonly Uint8Array[];
   pendingEos!: boolean;
   pendingTrailers!: HeaderMap | null;
   buffered!: Uint8Array | null;
@@ -79,11 +82,21 @@ class Dir {
   trailers!: HeaderMap | null;
   trailersAvail!: boolean;
   trailersHeld!: boolean;
-  forwardedBody!: Uint8Array[];
+  /** Body chunks passed on to the next filter (a shared empty list until the first one). */
+  forwardedBody!: readonly Uint8Array[];
   trailersForwarded!: boolean;
   complete!: boolean;
   bytesReceived!: number;
   constructor() { this.reset(); }
+  // Most streams forward at most one chunk and hold none: no two arrays per direction per stream.
+  hold(chunk: Uint8Array): void {
+    if (this.pending === NO_CHUNKS) this.pending = [chunk];
+    else (this.pending as Uint8Array[]).push(chunk);
+  }
+  forward(chunk: Uint8Array): void {
+    if (this.forwardedBody === NO_CHUNKS) this.forwardedBody = [chunk];
+    else (this.forwardedBody as Uint8Array[]).push(chunk);
+  }
   /** The state of a direction nothing has passed through yet (a local reply restarts the response). */
   reset(): void {
     this.headers = null;
@@ -92,7 +105,7 @@ class Dir {
     this.stopIteration = false;
     this.headersForwarded = false;
     this.endStream = false;
-    this.pending = [];
+    this.pending = NO_CHUNKS;
     this.pendingEos = false;
     this.pendingTrailers = null;
     this.buffered = null;
@@ -102,14 +115,14 @@ class Dir {
     this.trailers = null;
     this.trailersAvail = false;
     this.trailersHeld = false;
-    this.forwardedBody = [];
+    this.forwardedBody = NO_CHUNKS;
     this.trailersForwarded = false;
     this.complete = false;
     this.bytesReceived = 0;
   }
 }
 
-const concat = (parts: Uint8Array[]) => {
+const concat = (parts: readonly Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }
@@ -117,15 +130,31 @@ const concat = (parts: Uint8Array[]) => {
 };
 
 const EMPTY = new Uint8Array(0);
+/** The options of a stream given none (only ever read). */
+export const NO_OPTIONS: StreamOptions = Object.freeze({});
+const NO_ACTIONS: ReadonlyArray<never> = Object.freeze([]);
 /** The attributes of a stream that was given none (the map is only ever read). */
 const NO_PROPERTIES: ReadonlyMap<string, PropertyValue> = new Map();
+// The entries a local reply starts with, made once (entries are never changed in place, so maps share them).
+const TEXT_PLAIN: Entry = ['content-type', 'text/plain'];
+const statusEntries: Entry[] = [];
+const lengthEntries: Entry[] = [];
+/** [':status', code] — one entry per code below 1000 (what a reply can carry), else a new one. */
+const statusEntry = (code: number): Entry => code < 1000 ? (statusEntries[code] ??= [':status', String(code)]) : [':status', String(code)];
+/** ['content-length', n] — kept for bodies up to 4 KiB. */
+const contentLengthEntry = (n: number): Entry => n <= 4096 ? (lengthEntries[n] ??= ['content-length', String(n)]) : ['content-length', String(n)];
 const HTTP_TO_GRPC: Record<number, number> = { 400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14 };
 
-export class HttpStream {
+export class HttpStream implements StreamCtx {
   readonly vm: WasmVm;
   readonly root: RootCtx;
   readonly id: number;
-  readonly ctx: StreamCtx;
+  // The stream is its own context record (kind/id/root/stream/deleted): no second object per stream.
+  readonly kind = 'http' as const;
+  deleted = false;
+  get stream(): HttpStream { return this; }
+  /** This stream as the VM's context table holds it. */
+  get ctx(): StreamCtx { return this; }
   readonly req = new Dir();
   readonly res = new Dir();
   readonly properties: ReadonlyMap<string, PropertyValue>;
@@ -151,13 +180,13 @@ export class HttpStream {
   private inLocalReply = false;
   private logPhase = false;
   /** Callback name → Envoy action, in order (diagnostics; kept when callbacks are recorded, record limit > 0). */
-  readonly actions: Array<{ callback: string; raw: number | undefined; action: StreamAction }> = [];
+  get actions(): ReadonlyArray<{ callback: string; raw: number | undefined; action: StreamAction }> { return this.acts ?? NO_ACTIONS; }
+  private acts: Array<{ callback: string; raw: number | undefined; action: StreamAction }> | null = null;
 
-  constructor(vm: WasmVm, root: RootCtx, opts: StreamOptions = {}, bypass = false) {
+  constructor(vm: WasmVm, root: RootCtx, opts: StreamOptions = NO_OPTIONS, bypass = false) {
     this.vm = vm;
     this.root = root;
     this.id = bypass ? 0 : vm.allocContextId();
-    this.ctx = { kind: 'http', id: this.id, root, stream: this, deleted: false };
     this.properties = opts.properties ?? NO_PROPERTIES;
     this.protocol = opts.protocol ?? 'HTTP/1.1';
     this.connectionId = opts.connectionId ?? this.id;
@@ -174,13 +203,13 @@ export class HttpStream {
     if (this.created || this.bypass) return;
     this.created = true;
     this.vm.contexts.set(this.id, this.ctx);
-    this.call('proxy_on_context_create', [this.id, this.root.id]);
+    this.call('proxy_on_context_create', 2, this.id, this.root.id);
   }
 
   /** Call a callback of this stream; null when the VM is (or became) failed — policy applied. */
-  private call(name: string, args: number[]): number | undefined | null {
+  private call(name: string, argc: 1 | 2 | 3, a: number, b = 0, c = 0): number | undefined | null {
     if (this.bypass) return 0;
-    const r = this.vm.callExport(name, this.id, args);
+    const r = this.vm.call3(name, this.id, argc, a, b, c);
     if (r.ok) return r.value;
     this.onVmFailure();
     return null;
@@ -201,12 +230,12 @@ export class HttpStream {
     this.responseCode = 503;
     this.responseCodeDetails = 'wasm_fail_stream';
     this.finished = true;
-    this.ctx.deleted = true;
+    this.deleted = true;
     this.vm.contexts.delete(this.id);
   }
 
   private record(callback: string, raw: number | undefined | null, action: StreamAction): StreamAction {
-    if (this.vm.env.callbacksRecorded) this.actions.push({ callback, raw: raw ?? undefined, action });
+    if (this.vm.env.callbacksRecorded) (this.acts ??= []).push({ callback, raw: raw ?? undefined, action });
     return action;
   }
 
@@ -216,15 +245,17 @@ export class HttpStream {
     if (this.done) return 'Ignored';
     const s = this.dir(d);
     if (d === 'response' && this.res.headersForwarded) return 'Ignored';
-    return this.vm.enter(() => {
+    // one VM unit (vm.enter without a closure per event)
+    const vm = this.vm;
+    vm.depth++;
+    try {
       this.ensureCreated();
       if (this.localReply) return this.record('proxy_on_context_create', null, 'StopAllIterationAndWatermark');
       s.headers = h;
       s.headersAvail = true;
       s.endStream = endStream;
       const name = d === 'request' ? 'proxy_on_request_headers' : 'proxy_on_response_headers';
-      const args = this.vm.env.abi === '0.1.0' ? [this.id, h.size] : [this.id, h.size, endStream ? 1 : 0];
-      const raw = this.call(name, args);
+      const raw = vm.env.abi === '0.1.0' ? this.call(name, 2, this.id, h.size) : this.call(name, 3, this.id, h.size, endStream ? 1 : 0);
       if (raw === null) return this.record(name, raw, this.bypass && !this.localReply ? this.continueAfterFailOpen(d) : 'StopAllIterationAndWatermark');
       const action = headersAction(raw ?? 0, this.root.info.allowOnHeadersStopIteration, this.stopNext);
       if (action === 'Continue') {
@@ -233,7 +264,9 @@ export class HttpStream {
       } else if (action === 'StopIteration') s.stopIteration = true;
       else s.headersHeld = true;
       return this.record(name, raw, action);
-    });
+    } finally {
+      vm.leave();
+    }
   }
 
   data(d: Direction, chunk: Uint8Array, endStream: boolean): StreamAction {
@@ -243,16 +276,18 @@ export class HttpStream {
     s.bytesReceived += chunk.length;
     if (endStream) s.endStream = true;
     if (this.bypass) {
-      s.forwardedBody.push(chunk);
+      s.forward(chunk);
       if (endStream) this.endDirection(d);
       return 'Continue';
     }
     if (s.headersHeld || s.trailersHeld) {
-      s.pending.push(chunk);
+      s.hold(chunk);
       if (endStream) s.pendingEos = true;
       return 'NotDelivered';
     }
-    return this.vm.enter(() => this.deliverBody(d, chunk, endStream));
+    const vm = this.vm;
+    vm.depth++;
+    try { return this.deliverBody(d, chunk, endStream); } finally { vm.leave(); }
   }
 
   trailers(d: Direction, t: HeaderMap): StreamAction {
@@ -268,7 +303,9 @@ export class HttpStream {
       s.pendingTrailers = t;
       return 'NotDelivered';
     }
-    return this.vm.enter(() => this.deliverTrailers(d, t));
+    const vm = this.vm;
+    vm.depth++;
+    try { return this.deliverTrailers(d, t); } finally { vm.leave(); }
   }
 
   private deliverBody(d: Direction, chunk: Uint8Array, eos: boolean): StreamAction {
@@ -277,12 +314,12 @@ export class HttpStream {
     s.current = buf;
     s.inLastBody = eos;
     const name = d === 'request' ? 'proxy_on_request_body' : 'proxy_on_response_body';
-    const raw = this.call(name, [this.id, buf.length, eos ? 1 : 0]);
+    const raw = this.call(name, 3, this.id, buf.length, eos ? 1 : 0);
     const cur = s.current;
     s.current = null;
     s.inLastBody = false;
     if (raw === null) {
-      if (this.bypass && !this.localReply) { s.buffered = null; s.forwardedBody.push(cur); if (eos) this.endDirection(d); return this.record(name, raw, 'Continue'); }
+      if (this.bypass && !this.localReply) { s.buffered = null; s.forward(cur); if (eos) this.endDirection(d); return this.record(name, raw, 'Continue'); }
       return this.record(name, raw, 'StopIterationNoBuffer');
     }
     const action = dataAction(raw ?? 0, this.stopNext);
@@ -290,7 +327,7 @@ export class HttpStream {
       if (s.stopIteration || s.headersAvail) this.releaseHeaders(s, d);
       s.buffered = null;
       s.bodyStopped = false;
-      s.forwardedBody.push(cur);
+      s.forward(cur);
       if (eos) {
         if (s.trailers) { s.trailersForwarded = true; s.trailersAvail = false; }
         this.endDirection(d);
@@ -310,7 +347,7 @@ export class HttpStream {
     s.trailers = t;
     s.trailersAvail = true;
     const name = d === 'request' ? 'proxy_on_request_trailers' : 'proxy_on_response_trailers';
-    const raw = this.call(name, [this.id, t.size]);
+    const raw = this.call(name, 2, this.id, t.size);
     if (raw === null) {
       if (this.bypass && !this.localReply) { this.flushBuffered(s); s.trailersForwarded = true; this.endDirection(d); return this.record(name, raw, 'Continue'); }
       return this.record(name, raw, 'StopIteration');
@@ -344,7 +381,7 @@ export class HttpStream {
     }
   }
   private flushBuffered(s: Dir): void {
-    if (s.buffered) s.forwardedBody.push(s.buffered);
+    if (s.buffered) s.forward(s.buffered);
     s.buffered = null;
     s.bodyStopped = false;
   }
@@ -365,7 +402,7 @@ export class HttpStream {
         this.releaseHeaders(s, d);
         const hadPending = s.pending.length > 0 || s.pendingEos;
         const body = concat(s.pending);
-        s.pending = [];
+        s.pending = NO_CHUNKS;
         const trailers = s.pendingTrailers;
         s.pendingTrailers = null;
         if (hadPending) this.deliverBody(d, body, s.pendingEos && !trailers);
@@ -414,40 +451,41 @@ export class HttpStream {
       return;
     }
     // (keys written lower-case as they are: no lowerKey pass per reply)
-    const h = new HeaderMap();
-    const e = h.entries;
+    // (array literals: exactly sized, where pushes into an empty array would reserve 17 slots)
+    let e: Entry[];
     let body = r.body;
-    let status = String(r.status);
+    let status = r.status;
     if (this.isGrpcRequest()) {
       // [inferred] Envoy turns local replies to gRPC requests into trailers-only responses.
-      status = '200';
-      e.push([':status', status], ['content-type', 'application/grpc'], ['grpc-status', String(grpcStatus ?? HTTP_TO_GRPC[r.status] ?? 2)]);
+      status = 200;
+      e = [statusEntry(200), ['content-type', 'application/grpc'], ['grpc-status', String(grpcStatus ?? HTTP_TO_GRPC[r.status] ?? 2)]];
       if (body.length) e.push(['grpc-message', Buffer.from(body).toString('latin1')]);
       body = EMPTY;
-    } else {
-      e.push([':status', status]);
-      if (body.length) {
-        e.push(['content-length', String(body.length)]);
-        if (!r.headers.getLower('content-type')) e.push(['content-type', 'text/plain']);
-      }
-    }
-    for (const x of r.headers.entries) e.push([x[0], x[1]]); // appended (addCopy); keys already lower-case
+    } else if (body.length === 0) e = [statusEntry(status)];
+    else if (r.headers.getLower('content-type')) e = [statusEntry(status), contentLengthEntry(body.length)];
+    else e = [statusEntry(status), contentLengthEntry(body.length), TEXT_PLAIN];
+    const extra = r.headers.entries;
+    for (let i = 0; i < extra.length; i++) e.push(extra[i]); // appended (addCopy); keys already lower-case
+    const h = new HeaderMap();
+    h.entries = e;
     const reply = new GuestLocalReply(r.status, r.body, r.headers, details, grpcStatus);
     this.localReply = reply;
-    this.responseCode = Number(status);
+    this.responseCode = status;
     this.responseCodeDetails = details;
     // The decoder side stops; the reply runs through the encoder chain incl. this filter [inferred §6.9].
     this.req.headersHeld = false;
-    this.req.pending = [];
+    this.req.pending = NO_CHUNKS;
     const res = this.res;
     res.reset();
     this.inLocalReply = true;
-    this.vm.enter(() => {
+    const vm = this.vm;
+    vm.depth++;
+    try {
       const name = 'proxy_on_response_headers';
       res.headers = h;
       res.headersAvail = true;
       res.endStream = body.length === 0;
-      const raw = this.bypass ? 0 : this.call(name, this.vm.env.abi === '0.1.0' ? [this.id, h.size] : [this.id, h.size, body.length === 0 ? 1 : 0]);
+      const raw = this.bypass ? 0 : vm.env.abi === '0.1.0' ? this.call(name, 2, this.id, h.size) : this.call(name, 3, this.id, h.size, body.length === 0 ? 1 : 0);
       const action = raw === null ? 'Continue' : headersAction(raw ?? 0, this.root.info.allowOnHeadersStopIteration, false);
       this.record(name, raw, action);
       if (action === 'Continue') {
@@ -456,9 +494,11 @@ export class HttpStream {
         else res.complete = true;
       } else {
         res.headersHeld = true;
-        if (body.length) { res.pending.push(body); res.pendingEos = true; }
+        if (body.length) { res.hold(body); res.pendingEos = true; }
       }
-    });
+    } finally {
+      vm.leave();
+    }
     this.inLocalReply = false;
     reply.sentHeaders = h;
     if (res.complete) this.finish();
@@ -477,15 +517,19 @@ export class HttpStream {
     if (this.finished) return;
     this.finished = true;
     if (this.created && !this.bypass && !this.vm.failed) {
-      this.vm.enter(() => {
+      const vm = this.vm;
+      vm.depth++;
+      try {
         this.logPhase = true;
-        this.call('proxy_on_log', [this.id]);
+        this.call('proxy_on_log', 1, this.id);
         this.logPhase = false;
-        this.call('proxy_on_done', [this.id]);
-        this.call('proxy_on_delete', [this.id]);
-      });
+        this.call('proxy_on_done', 1, this.id);
+        this.call('proxy_on_delete', 1, this.id);
+      } finally {
+        vm.leave();
+      }
     }
-    this.ctx.deleted = true;
+    this.deleted = true;
     this.vm.contexts.delete(this.id);
   }
 

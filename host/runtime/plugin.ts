@@ -5,7 +5,7 @@ import type { AbiVersion } from '../wasm/envoy-abi.ts';
 import { LogLevel, type LogLevelName } from '../abi/enums.ts';
 import { toPropertyValue, type PropertyValue } from '../abi/properties.ts';
 import { CalloutRegistry, type CalloutHandler } from './callouts.ts';
-import { HttpStream, type StreamOptions } from './http-stream.ts';
+import { HttpStream, NO_OPTIONS, type StreamOptions } from './http-stream.ts';
 import { ProcessState } from './process.ts';
 import { cancelTimer } from './timers.ts';
 import type { CallbackRecord, FailurePolicy, HostcallRecord, LogEntry, PluginInfo, PropertyMap, RootCtx, TrapInfo } from './types.ts';
@@ -302,7 +302,7 @@ export class Plugin {
   // ------------------------------------------------------------------ streams
 
   /** A new HTTP stream on `worker`, applying the failure policy if that worker's VM failed. */
-  newStream(worker = 0, opts: StreamOptions = {}): HttpStream {
+  newStream(worker = 0, opts: StreamOptions = NO_OPTIONS): HttpStream {
     const w = this.workers[worker];
     if (!w) throw new Error(`no worker ${worker} (workers: ${this.workers.length})`);
     if (w.vm.failed) {

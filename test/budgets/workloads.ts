@@ -102,8 +102,8 @@ export function loadWorkload(w: Workload): EmulatedPlugin {
 /** One request lifecycle in Envoy's order; returns the finished stream (local replies skip the upstream). */
 export function runRequest(p: EmulatedPlugin, shape: RequestShape): HttpStream {
   // a Map per stream (filters may set properties); none to build when the shape has no properties
-  const props = shape.properties === undefined ? undefined : new Map(Object.entries(shape.properties).map(([k, v]) => [k, toPropertyValue(v)]));
-  const s = p.runtime.newStream(0, { properties: props });
+  const s = shape.properties === undefined ? p.runtime.newStream(0)
+    : p.runtime.newStream(0, { properties: new Map(Object.entries(shape.properties).map(([k, v]) => [k, toPropertyValue(v)])) });
   s.headers('request', toHeaderMap(shape.request), true);
   if (shape.calloutStatus !== undefined) {
     for (const c of p.pendingHttpCalls()) p.respondHttpCall(c.token, { headers: { ':status': shape.calloutStatus } }, c.worker);
