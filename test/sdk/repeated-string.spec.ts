@@ -44,6 +44,22 @@ describe("takeRepeatedString", () => {
     expect(repeated(pair)).toBe(takeString(hostResult(pair), 6));
   });
 
+  it("tells apart values of up to 32 bytes that differ in any one byte", () => {
+    const base = "abcdefghijklmnopqrstuvwxyz012345";
+    for (let n = 1; n <= base.length; n++) {
+      const v = base.substring(0, n);
+      for (let i = 0; i < n; i++) {
+        expect(repeated(ascii(v))).toBe(v);
+        const w = v.substring(0, i) + "_" + v.substring(i + 1);
+        expect(repeated(ascii(w))).toBe(w);
+        // the same position holding a byte ≥ 0x80 (invalid alone: U+FFFD), never the held ASCII string
+        const bytes = ascii(v);
+        bytes[i] = 0xE1;
+        expect(repeated(bytes)).toBe(v.substring(0, i) + "\uFFFD" + v.substring(i + 1));
+      }
+    }
+  });
+
   it("never takes an invalid byte (read as U+FFFD) for another byte", () => {
     expect(repeated(<u8[]>[0x61, 0xFF, 0x62])).toBe("a\uFFFDb");
     expect(repeated(<u8[]>[0x61, 0xFE, 0x62])).toBe("a\uFFFDb");
