@@ -245,9 +245,9 @@ export class HttpStream implements StreamCtx {
     if (this.done) return 'Ignored';
     const s = this.dir(d);
     if (d === 'response' && this.res.headersForwarded) return 'Ignored';
-    // one VM unit (vm.enter without a closure per event)
+    // one VM unit (begin/end: no closure per event)
     const vm = this.vm;
-    vm.depth++;
+    vm.begin();
     try {
       this.ensureCreated();
       if (this.localReply) return this.record('proxy_on_context_create', null, 'StopAllIterationAndWatermark');
@@ -265,7 +265,7 @@ export class HttpStream implements StreamCtx {
       else s.headersHeld = true;
       return this.record(name, raw, action);
     } finally {
-      vm.leave();
+      vm.end();
     }
   }
 
@@ -286,8 +286,8 @@ export class HttpStream implements StreamCtx {
       return 'NotDelivered';
     }
     const vm = this.vm;
-    vm.depth++;
-    try { return this.deliverBody(d, chunk, endStream); } finally { vm.leave(); }
+    vm.begin();
+    try { return this.deliverBody(d, chunk, endStream); } finally { vm.end(); }
   }
 
   trailers(d: Direction, t: HeaderMap): StreamAction {
@@ -304,8 +304,8 @@ export class HttpStream implements StreamCtx {
       return 'NotDelivered';
     }
     const vm = this.vm;
-    vm.depth++;
-    try { return this.deliverTrailers(d, t); } finally { vm.leave(); }
+    vm.begin();
+    try { return this.deliverTrailers(d, t); } finally { vm.end(); }
   }
 
   private deliverBody(d: Direction, chunk: Uint8Array, eos: boolean): StreamAction {
@@ -479,7 +479,7 @@ export class HttpStream implements StreamCtx {
     res.reset();
     this.inLocalReply = true;
     const vm = this.vm;
-    vm.depth++;
+    vm.begin();
     try {
       const name = 'proxy_on_response_headers';
       res.headers = h;
@@ -497,7 +497,7 @@ export class HttpStream implements StreamCtx {
         if (body.length) { res.hold(body); res.pendingEos = true; }
       }
     } finally {
-      vm.leave();
+      vm.end();
     }
     this.inLocalReply = false;
     reply.sentHeaders = h;
@@ -518,7 +518,7 @@ export class HttpStream implements StreamCtx {
     this.finished = true;
     if (this.created && !this.bypass && !this.vm.failed) {
       const vm = this.vm;
-      vm.depth++;
+      vm.begin();
       try {
         this.logPhase = true;
         this.call('proxy_on_log', 1, this.id);
@@ -526,7 +526,7 @@ export class HttpStream implements StreamCtx {
         this.call('proxy_on_done', 1, this.id);
         this.call('proxy_on_delete', 1, this.id);
       } finally {
-        vm.leave();
+        vm.end();
       }
     }
     this.deleted = true;

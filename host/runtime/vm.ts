@@ -212,7 +212,7 @@ export class WasmVm {
     this.current = ctxId;
     this.effective = ctxId;
     this.currentCallback = name;
-    this.depth++;
+    this.begin();
     const rec: CallbackRecord | null = this.env.callbacksRecorded
       ? { worker: this.worker, vmLabel: this.label, name, args: args ?? [a, b, c].slice(0, argc), result: undefined } : null;
     if (rec) this.env.callback(rec);
@@ -229,25 +229,29 @@ export class WasmVm {
       this.current = current;
       this.effective = effective;
       this.currentCallback = callback;
-      this.depth--;
-      if (this.depth === 0 && this.fifo.length) this.flush();
+      this.end();
     }
   }
 
-  /** The end of a unit opened with `depth++` (enter() without a closure): runs deferred actions at the outermost. */
-  leave(): void {
+  /**
+   * Host work as one "VM call" unit: begin(), then end() in a finally; deferred actions run when the
+   * outermost unit ends. (enter() wraps a closure in the same; hot paths call these directly, no closure.)
+   */
+  begin(): void {
+    this.depth++;
+  }
+  end(): void {
     this.depth--;
     if (this.depth === 0 && this.fifo.length) this.flush();
   }
 
-  /** Run host work as one "VM call" unit: deferred actions run when the outermost unit returns. */
+  /** Run `work` as one "VM call" unit (begin/end around it). */
   enter<T>(work: () => T): T {
-    this.depth++;
+    this.begin();
     try {
       return work();
     } finally {
-      this.depth--;
-      if (this.depth === 0 && this.fifo.length) this.flush();
+      this.end();
     }
   }
 
