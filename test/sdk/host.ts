@@ -73,3 +73,10 @@ export function hexOf(b: ArrayBuffer | null): string {
   }
   return s;
 }
+
+/** The bytes of an ASCII (or Latin-1) string, one per unit: host-result contents in specs. */
+export function asciiBytes(s: string): u8[] {
+  const out = new Array<u8>(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = <u8>s.charCodeAt(i);
+  return out;
+}

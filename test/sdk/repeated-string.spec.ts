@@ -3,17 +3,13 @@
 // What must hold: the string is always exactly what takeString would give; only the same ASCII bytes
 // share an object; the host's block is freed either way; dropped strings can be collected.
 import { allocate, takeRepeatedString, takeString } from "../../sdk/runtime/memory";
+import { asciiBytes as ascii } from "./host";
 
 /** A host result block holding `bytes`, as proxy_on_memory_allocate + the host's copy leave it. */
 function hostResult(bytes: u8[]): usize {
   const p = allocate(<usize>bytes.length);
   for (let i = 0; i < bytes.length; i++) store<u8>(p + <usize>i, bytes[i]);
   return p;
-}
-function ascii(s: string): u8[] {
-  const out = new Array<u8>(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = <u8>s.charCodeAt(i);
-  return out;
 }
 function repeated(bytes: u8[]): string {
   return takeRepeatedString(hostResult(bytes), <usize>bytes.length);

@@ -3,7 +3,7 @@
 // non-ASCII, invalid or control unit at every position of a string (so a block-wise fast path, should
 // one be added, is covered at every offset), and CR, LF and NUL always flagged by the encoder.
 import { scratchBegin, scratchPut, reserveFor, putLen, putIllegal, utf8Encode, decodeUtf8 } from "../../sdk/runtime/memory";
-import { hexOf } from "./host";
+import { asciiBytes, hexOf } from "./host";
 
 /** scratchPut's bytes as hex (and its CR/LF/NUL flag in `lastIllegal`). */
 let lastIllegal = false;
@@ -70,11 +70,6 @@ function decode(bytes: u8[]): string {
   const s = decodeUtf8(p, <usize>bytes.length);
   heap.free(p);
   return s;
-}
-function asciiBytes(s: string): u8[] {
-  const out = new Array<u8>(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = <u8>s.charCodeAt(i);
-  return out;
 }
 
 describe("decodeUtf8", () => {
